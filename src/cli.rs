@@ -1,0 +1,89 @@
+//! The command line, declared with clap; the doc comments are the `--help` text.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Compose, check, render and deliver a curated links newsletter.
+///
+/// A newsletter lives in a directory holding `config/gazette.toml`, `drafts/*.toml`
+/// and `data/`. gazette works in the current directory, or in the one given with -C.
+#[derive(Debug, Parser)]
+#[command(
+    name = "gazette",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Work in DIR instead of the current directory (as with git -C)
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write the next draft, `drafts/<date>-<issue>.toml`, as a commented skeleton
+    ///
+    /// The issue number follows the highest in drafts/; the date is the first
+    /// `publish_day` after the later of the latest draft's date and today.
+    New(NewArgs),
+    /// Check drafts: errors and warnings with file, line and column
+    ///
+    /// Exit status: 0 when clean, 1 with warnings under --deny-warnings, 2 on any error.
+    Check(CheckArgs),
+    /// Render a draft's HTML or text part, or a recipient's whole message
+    Render(RenderArgs),
+    /// Serve a live preview of a draft on 127.0.0.1, reloading when files change
+    Preview(PreviewArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct NewArgs {
+    /// The issue number (default: one more than the highest in drafts/)
+    #[arg(long)]
+    pub issue: Option<u32>,
+    /// The issue date, YYYY-MM-DD (default: the next publish_day)
+    #[arg(long)]
+    pub date: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Drafts to check (default: every draft in drafts/)
+    pub drafts: Vec<PathBuf>,
+    /// Exit 1 when there are warnings
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The HTML part
+    Html,
+    /// The plain-text part
+    Text,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    /// The draft to render
+    pub draft: PathBuf,
+    /// What to write
+    #[arg(long, value_enum, default_value = "html")]
+    pub format: Format,
+    /// Write to FILE instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PreviewArgs {
+    /// The draft to preview
+    pub draft: PathBuf,
+    /// The port on 127.0.0.1 (default: a free one)
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+}

@@ -1,0 +1,155 @@
+//! `gazette new`: the next draft, as a commented skeleton.
+
+use super::display_path;
+use crate::cli::NewArgs;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::{clock, fields};
+use jiff::civil::Date;
+use std::io::Write;
+use std::path::Path;
+
+pub fn run(root: &Path, args: NewArgs) -> Result<u8> {
+    let config = Config::load(root)?;
+    let (highest, latest) = scan(&config)?;
+    let issue = args.issue.unwrap_or(highest + 1);
+    if issue == 0 {
+        return Err(Error::Input("--issue must be 1 or more".into()));
+    }
+    let date = match &args.date {
+        Some(d) => d
+            .parse::<Date>()
+            .map_err(|e| Error::Input(format!("--date `{d}` is not a date (YYYY-MM-DD): {e}")))?,
+        None => {
+            let today = clock::now()?.to_zoned(config.timezone.clone()).date();
+            next_publish_day(latest.map_or(today, |l| l.max(today)), config.publish_day)
+        }
+    };
+    let dir = config.drafts_dir();
+    std::fs::create_dir_all(&dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
+    let path = dir.join(format!("{date}-{issue}.toml"));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::Input(format!(
+                    "{} exists already; gazette never overwrites a draft",
+                    display_path(root, &path)
+                ))
+            } else {
+                Error::io(format!("cannot create {}", path.display()))(e)
+            }
+        })?;
+    file.write_all(skeleton(&config, issue, date).as_bytes())
+        .map_err(Error::io(format!("cannot write {}", path.display())))?;
+    println!("{}", display_path(root, &path));
+    Ok(0)
+}
+
+/// The first `day` strictly after `after`.
+pub fn next_publish_day(after: Date, day: jiff::civil::Weekday) -> Date {
+    let mut d = after.tomorrow().expect("dates this far out are not drafts");
+    while d.weekday() != day {
+        d = d.tomorrow().expect("dates this far out are not drafts");
+    }
+    d
+}
+
+/// The highest issue number and the latest date among drafts, read leniently
+/// so that a draft with errors still counts.
+fn scan(config: &Config) -> Result<(u32, Option<Date>)> {
+    let mut highest = 0;
+    let mut latest = None;
+    for path in super::draft_paths(config)? {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(table) = fields::parse(&text) else {
+            continue;
+        };
+        let table = table.into_inner();
+        let get = |k: &str| {
+            table
+                .iter()
+                .find(|(key, _)| key.get_ref() == k)
+                .map(|(_, v)| v.get_ref().clone())
+        };
+        if let Some(n) = get("issue").and_then(|v| {
+            v.as_integer()
+                .and_then(|i| u32::from_str_radix(i.as_str(), i.radix()).ok())
+        }) {
+            highest = highest.max(n);
+        }
+        if let Some(d) = get("date").and_then(|v| v.as_datetime().and_then(|d| d.date)) {
+            if let Ok(date) = Date::new(d.year as i16, d.month as i8, d.day as i8) {
+                latest = latest.max(Some(date));
+            }
+        }
+    }
+    Ok((highest, latest))
+}
+
+fn skeleton(config: &Config, issue: u32, date: Date) -> String {
+    let mut s = format!(
+        r#"# {name}, issue #{issue}. Check it with `gazette check`, preview it with `gazette preview`.
+issue = {issue}
+date = {date}
+# subject = "..."          # default: {template:?}
+# preheader = "..."        # the inbox preview; default: the intro's first sentence
+# send_at = {date}T09:00:00   # a local time in {tz}, or an instant like {date}T09:00:00Z
+
+# Paragraphs of Markdown: *emphasis*, **strong**, `code`, [links](https://...).
+intro = """
+Write the opening of the issue here.
+"""
+
+# Delete this table when the issue has no sponsor.
+[sponsor]
+name = "Sponsor name"
+text = "One paragraph about the sponsor."
+url = "https://example.com/"
+"#,
+        name = config.name,
+        template = config.subject_template,
+        tz = config.timezone_name,
+    );
+    for section in &config.sections {
+        s.push_str(&format!(
+            r#"
+# {title}: one [[{key}]] table per item, in order.
+[[{key}]]
+# title = "A short lead-in, shown in bold"
+text = "A paragraph about the link."
+links = ["https://example.com/"]
+"#,
+            title = section.title,
+            key = section.key
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::{Weekday, date};
+
+    #[test]
+    fn next_publish_day_is_strictly_after() {
+        // 2026-11-29 is a Sunday.
+        assert_eq!(
+            next_publish_day(date(2026, 11, 26), Weekday::Sunday),
+            date(2026, 11, 29)
+        );
+        assert_eq!(
+            next_publish_day(date(2026, 11, 29), Weekday::Sunday),
+            date(2026, 12, 6)
+        );
+        assert_eq!(
+            next_publish_day(date(2026, 11, 29), Weekday::Monday),
+            date(2026, 11, 30)
+        );
+    }
+}

@@ -1,0 +1,168 @@
+//! `gazette preview`: a local page showing the HTML part at desktop and phone
+//! widths beside the text part, with the check's findings; it reloads itself
+//! when the draft or the config is saved.
+
+use super::{Loaded, draft_paths, load, resolve_draft};
+use crate::cli::PreviewArgs;
+use crate::config::Config;
+use crate::draft::Draft;
+use crate::error::{Error, Result};
+use crate::render::{self, escape_html};
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+struct Preview {
+    root: PathBuf,
+    draft: PathBuf,
+}
+
+pub fn run(root: &Path, args: PreviewArgs) -> Result<u8> {
+    Config::load(root)?;
+    let draft = resolve_draft(root, &args.draft);
+    if !draft.is_file() {
+        return Err(Error::Input(format!("no draft at {}", draft.display())));
+    }
+    let state = Arc::new(Preview {
+        root: root.to_path_buf(),
+        draft,
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::io("cannot start the runtime"))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
+            .await
+            .map_err(Error::io(format!(
+                "cannot listen on 127.0.0.1:{}",
+                args.port
+            )))?;
+        let addr = listener
+            .local_addr()
+            .map_err(Error::io("cannot read the bound address"))?;
+        println!("http://{addr}/");
+        eprintln!(
+            "gazette: previewing {} (Ctrl-C to stop)",
+            args.draft.display()
+        );
+        let app = Router::new()
+            .route("/", get(page))
+            .route("/html", get(html_part))
+            .route("/version", get(version))
+            .with_state(state);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(Error::io("the preview server failed"))
+    })?;
+    Ok(0)
+}
+
+/// The draft and config as they are on disk now.
+fn current(p: &Preview) -> Result<(Config, Loaded, Vec<Loaded>)> {
+    let config = Config::load(&p.root)?;
+    let loaded = load(&config, &p.draft)?;
+    let all = draft_paths(&config)?
+        .iter()
+        .map(|path| load(&config, path))
+        .collect::<Result<_>>()?;
+    Ok((config, loaded, all))
+}
+
+fn error_page(e: &Error) -> String {
+    let text = match e {
+        Error::Diagnostics {
+            file: source,
+            diags,
+        } => diags
+            .iter()
+            .map(|d| d.display(source).to_string())
+            .collect(),
+        other => format!("gazette: error: {other}\n"),
+    };
+    format!("<pre class=\"errors\">{}</pre>", escape_html(&text))
+}
+
+async fn html_part(State(p): State<Arc<Preview>>) -> impl IntoResponse {
+    let body = match current(&p) {
+        Ok((config, loaded, _)) => match &loaded.parsed {
+            Ok((draft, _)) => {
+                render::render(draft, &config)
+                    .personalise(&render::sample_unsubscribe_url(&config))
+                    .0
+            }
+            Err(diags) => error_page(&Error::Diagnostics {
+                file: loaded.source.clone(),
+                diags: diags.clone(),
+            }),
+        },
+        Err(e) => error_page(&e),
+    };
+    Html(body)
+}
+
+/// Changes whenever the draft or the config is saved; the page polls it.
+async fn version(State(p): State<Arc<Preview>>) -> impl IntoResponse {
+    let stamp = |path: &Path| {
+        std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos())
+    };
+    let v = stamp(&p.draft) ^ stamp(&p.root.join(crate::config::CONFIG_PATH)).rotate_left(1);
+    ([(header::CACHE_CONTROL, "no-store")], v.to_string())
+}
+
+async fn page(State(p): State<Arc<Preview>>) -> impl IntoResponse {
+    let body = match current(&p) {
+        Err(e) => error_page(&e),
+        Ok((config, loaded, all)) => {
+            let others: Vec<&Draft> = all
+                .iter()
+                .filter_map(|l| l.parsed.as_ref().ok().map(|(d, _)| d))
+                .collect();
+            let diags = super::check::diagnostics(&loaded, &others, &config);
+            let findings: String = diags
+                .iter()
+                .map(|d| d.display(&loaded.source).to_string())
+                .collect();
+            match &loaded.parsed {
+                Err(_) => format!("<pre class=\"errors\">{}</pre>", escape_html(&findings)),
+                Ok((draft, _)) => {
+                    let rendered = render::render(draft, &config);
+                    let (_, text) = rendered.personalise(&render::sample_unsubscribe_url(&config));
+                    let size = render::encoded_html_size(&rendered.html);
+                    format!(
+                        "<p class=\"meta\"><b>{subject}</b> &middot; HTML {kb:.1} KB of Gmail's ~102 KB clip limit &middot; {n} finding(s)</p>\
+                         <pre class=\"findings\">{findings}</pre>\
+                         <div class=\"panes\"><div><h2>Desktop, 600px</h2><iframe src=\"/html\" width=\"640\" height=\"900\"></iframe></div>\
+                         <div><h2>Phone, 375px</h2><iframe src=\"/html\" width=\"375\" height=\"900\"></iframe></div>\
+                         <div><h2>Plain text</h2><pre class=\"text\">{text}</pre></div></div>",
+                        subject = escape_html(&draft.subject),
+                        kb = size as f64 / 1024.0,
+                        n = diags.len(),
+                        findings = escape_html(&findings),
+                        text = escape_html(&text),
+                    )
+                }
+            }
+        }
+    };
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>gazette preview</title><style>\
+         body{{font-family:system-ui,sans-serif;margin:16px;background:#eee}} .panes{{display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap}}\
+         iframe{{border:1px solid #999;background:#fff}} pre.text{{background:#fff;padding:12px;width:80ch;white-space:pre;overflow:auto;border:1px solid #999}}\
+         pre.findings,pre.errors{{background:#fff8e1;padding:8px}} pre.findings:empty{{display:none}}</style></head><body>{body}\
+         <script>let v=null;setInterval(async()=>{{try{{const r=await fetch('/version');const t=await r.text();if(v!==null&&t!==v)location.reload();v=t;}}catch(e){{}}}},1000);</script>\
+         </body></html>"
+    ))
+}

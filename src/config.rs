@@ -1,0 +1,400 @@
+//! The newsletter's settings, `config/gazette.toml`, read once into a checked type.
+//!
+//! Every key is validated here (addresses, URLs, time zone, sections), so the
+//! rest of gazette never meets a missing or malformed setting. Secrets are not
+//! settings: the config may name a file holding one, never the secret itself.
+
+use crate::address::Mailbox;
+use crate::diag::{Diagnostic, Source};
+use crate::error::Error;
+use crate::fields::{self, Fields};
+use jiff::civil::Weekday;
+use jiff::tz::TimeZone;
+use std::path::{Path, PathBuf};
+
+/// Where the config lives inside a newsletter directory.
+pub const CONFIG_PATH: &str = "config/gazette.toml";
+
+/// Draft keys that a section may not be named after.
+pub const DRAFT_KEYS: &[&str] = &[
+    "issue",
+    "date",
+    "subject",
+    "preheader",
+    "send_at",
+    "intro",
+    "sponsor",
+];
+
+/// One configured section of an issue, such as `news` titled "News".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionDef {
+    pub key: String,
+    pub title: String,
+}
+
+/// A DKIM key to sign with.
+#[derive(Debug, Clone)]
+pub struct DkimKey {
+    pub selector: String,
+    pub domain: String,
+    pub key_file: PathBuf,
+}
+
+/// The checked settings of one newsletter.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The newsletter directory (holds `config/`, `drafts/`, `data/`).
+    pub root: PathBuf,
+    pub name: String,
+    pub from: Mailbox,
+    pub reply_to: Option<Mailbox>,
+    /// Without a trailing slash.
+    pub base_url: String,
+    pub postal_address: String,
+    pub language: String,
+    pub publish_day: Weekday,
+    pub subject_template: String,
+    pub timezone_name: String,
+    pub timezone: TimeZone,
+    pub brand_color: String,
+    pub sections: Vec<SectionDef>,
+    /// The List-Id identifier, e.g. `opsdigest.example.org`.
+    pub list_id: String,
+    pub unsubscribe_mailto: Option<String>,
+    /// A file holding the token secret (else `GAZETTE_SECRET`).
+    pub secret_file: Option<PathBuf>,
+    /// The SQLite store (default `data/gazette.db`).
+    pub database: PathBuf,
+    pub dkim: Vec<DkimKey>,
+}
+
+impl Config {
+    /// Reads `config/gazette.toml` under `root`.
+    pub fn load(root: &Path) -> Result<Config, Error> {
+        let path = root.join(CONFIG_PATH);
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::Io {
+            what: format!("cannot read the config {}", path.display()),
+            source: e,
+        })?;
+        let source = Source::new(CONFIG_PATH, text);
+        Config::parse(root, &source).map_err(|diags| Error::Diagnostics {
+            file: source,
+            diags,
+        })
+    }
+
+    /// Parses config text; `root` resolves relative paths.
+    pub fn parse(root: &Path, source: &Source) -> Result<Config, Vec<Diagnostic>> {
+        let mut diags = Vec::new();
+        let table = match fields::parse(&source.text) {
+            Ok(t) => t,
+            Err(d) => return Err(vec![d]),
+        };
+        let span = table.span();
+        let mut f = Fields::new(table.into_inner(), span, "the config", &mut diags);
+
+        let name = f.req_str("name");
+        let from = f.req_str("from").and_then(|s| mailbox(&mut f, "from", s));
+        let reply_to = f
+            .opt_str("reply_to")
+            .and_then(|s| mailbox(&mut f, "reply_to", s));
+        let base_url = f.req_str("base_url").and_then(|s| {
+            let url = s.get_ref().trim_end_matches('/').to_string();
+            match crate::draft::check_url(&url) {
+                Ok(()) => Some(url),
+                Err(why) => {
+                    f.diags
+                        .push(Diagnostic::error(s.span(), format!("`base_url` {why}")));
+                    None
+                }
+            }
+        });
+        let postal_address = f.req_str("postal_address");
+        let language = f
+            .opt_str("language")
+            .map_or_else(|| "en".to_string(), |s| s.into_inner());
+        let publish_day = match f.opt_str("publish_day") {
+            None => Some(Weekday::Sunday),
+            Some(s) => parse_weekday(s.get_ref()).or_else(|| {
+                let d = Diagnostic::error(
+                    s.span(),
+                    format!("`{}` is not a day of the week", s.get_ref()),
+                )
+                .with_hint("use a day name such as `sunday`");
+                f.diags.push(d);
+                None
+            }),
+        };
+        let subject_template = f.opt_str("subject").map_or_else(
+            || "{name} Issue #{issue} - {date}".to_string(),
+            |s| s.into_inner(),
+        );
+        let (timezone_name, timezone) = match f.opt_str("timezone") {
+            None => (Some("UTC".to_string()), Some(TimeZone::UTC)),
+            Some(s) => match TimeZone::get(s.get_ref()) {
+                Ok(tz) => (Some(s.get_ref().clone()), Some(tz)),
+                Err(_) => {
+                    let d =
+                        Diagnostic::error(s.span(), format!("unknown time zone `{}`", s.get_ref()))
+                            .with_hint("use an IANA name such as `Europe/London` or `UTC`");
+                    f.diags.push(d);
+                    (None, None)
+                }
+            },
+        };
+        let brand_color = match f.opt_str("brand_color") {
+            None => Some("#1a5fb4".to_string()),
+            Some(s) => {
+                let v = s.get_ref();
+                let ok = v.len() == 7
+                    && v.starts_with('#')
+                    && v[1..].chars().all(|c| c.is_ascii_hexdigit());
+                if !ok {
+                    let d = Diagnostic::error(
+                        s.span(),
+                        "`brand_color` must be a colour like `#1a5fb4`",
+                    );
+                    f.diags.push(d);
+                }
+                ok.then(|| v.to_lowercase())
+            }
+        };
+        let sections = match f.take("sections") {
+            None => vec![
+                SectionDef {
+                    key: "news".into(),
+                    title: "News".into(),
+                },
+                SectionDef {
+                    key: "tools".into(),
+                    title: "Tools".into(),
+                },
+            ],
+            Some(v) => read_sections(v, f.diags),
+        };
+        let list_id = f.opt_str("list_id").map(|s| s.into_inner());
+        let unsubscribe_mailto = f.opt_str("unsubscribe_mailto").and_then(|s| {
+            let addr = s.get_ref().trim_start_matches("mailto:");
+            match crate::address::normalize(addr) {
+                Ok(a) => Some(a),
+                Err(why) => {
+                    f.diags.push(Diagnostic::error(
+                        s.span(),
+                        format!("`unsubscribe_mailto`: {why}"),
+                    ));
+                    None
+                }
+            }
+        });
+        let secret_file = f.opt_str("secret_file").map(|s| root.join(s.get_ref()));
+        let database = f
+            .opt_str("database")
+            .map_or_else(|| root.join("data/gazette.db"), |s| root.join(s.get_ref()));
+        let dkim = match f.take("dkim") {
+            None => Vec::new(),
+            Some(v) => read_dkim(root, v, from.as_ref(), f.diags),
+        };
+        f.finish();
+
+        if diags.iter().any(Diagnostic::is_error) {
+            diags.sort_by_key(|d| d.span.start);
+            return Err(diags);
+        }
+        let (name, from, base_url) = (name.unwrap().into_inner(), from.unwrap(), base_url.unwrap());
+        let list_id = list_id.unwrap_or_else(|| format!("{}.{}", slug(&name), from.domain()));
+        Ok(Config {
+            root: root.to_path_buf(),
+            name,
+            from,
+            reply_to,
+            base_url,
+            postal_address: postal_address.unwrap().into_inner(),
+            language,
+            publish_day: publish_day.unwrap(),
+            subject_template,
+            timezone_name: timezone_name.unwrap(),
+            timezone: timezone.unwrap(),
+            brand_color: brand_color.unwrap(),
+            sections,
+            list_id,
+            unsubscribe_mailto,
+            secret_file,
+            database,
+            dkim,
+        })
+    }
+
+    /// The drafts directory.
+    pub fn drafts_dir(&self) -> PathBuf {
+        self.root.join("drafts")
+    }
+
+    /// The data directory (store, outbox, locks).
+    pub fn data_dir(&self) -> PathBuf {
+        self.root.join("data")
+    }
+
+    /// The domain messages are identified under (Message-ID, List-Id).
+    pub fn domain(&self) -> &str {
+        self.from.domain()
+    }
+
+    /// The archive page of one issue.
+    pub fn archive_url(&self, issue: u32) -> String {
+        format!("{}/archive/{issue}", self.base_url)
+    }
+}
+
+fn mailbox(f: &mut Fields<'_, '_>, key: &str, s: toml::Spanned<String>) -> Option<Mailbox> {
+    match Mailbox::parse(s.get_ref()) {
+        Ok(m) => Some(m),
+        Err(why) => {
+            let d = Diagnostic::error(s.span(), format!("`{key}` is not a valid mailbox: {why}"))
+                .with_hint("write it as `Display Name <address@example.org>`");
+            f.diags.push(d);
+            None
+        }
+    }
+}
+
+fn read_sections(value: fields::Value<'_>, diags: &mut Vec<Diagnostic>) -> Vec<SectionDef> {
+    let mut out: Vec<SectionDef> = Vec::new();
+    for (i, (table, span)) in fields::array_of_tables("sections", value, diags)
+        .into_iter()
+        .enumerate()
+    {
+        let mut f = Fields::new(table, span.clone(), format!("section {}", i + 1), diags);
+        let key = f.req_str("key");
+        let title = f.req_str("title");
+        f.finish();
+        let (Some(key), Some(title)) = (key, title) else {
+            continue;
+        };
+        let k = key.get_ref();
+        let valid = !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid {
+            diags.push(Diagnostic::error(
+                key.span(),
+                format!("section key `{k}` must be lower-case letters, digits and `_`"),
+            ));
+        } else if DRAFT_KEYS.contains(&k.as_str()) {
+            diags.push(Diagnostic::error(
+                key.span(),
+                format!("section key `{k}` is a draft key already"),
+            ));
+        } else if out.iter().any(|s| &s.key == k) {
+            diags.push(Diagnostic::error(
+                key.span(),
+                format!("section key `{k}` is listed twice"),
+            ));
+        } else {
+            out.push(SectionDef {
+                key: k.clone(),
+                title: title.into_inner(),
+            });
+        }
+    }
+    out
+}
+
+fn read_dkim(
+    root: &Path,
+    value: fields::Value<'_>,
+    from: Option<&Mailbox>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<DkimKey> {
+    let mut out = Vec::new();
+    for (i, (table, span)) in fields::array_of_tables("dkim", value, diags)
+        .into_iter()
+        .enumerate()
+    {
+        let mut f = Fields::new(table, span, format!("dkim key {}", i + 1), diags);
+        let selector = f.req_str("selector");
+        let key_file = f.req_str("key_file");
+        let domain = f.opt_str("domain").map(|s| s.into_inner().to_lowercase());
+        f.finish();
+        let (Some(selector), Some(key_file)) = (selector, key_file) else {
+            continue;
+        };
+        let domain = domain
+            .or_else(|| from.map(|m| m.domain().to_string()))
+            .unwrap_or_default();
+        out.push(DkimKey {
+            selector: selector.into_inner(),
+            domain,
+            key_file: root.join(key_file.get_ref()),
+        });
+    }
+    out
+}
+
+fn parse_weekday(s: &str) -> Option<Weekday> {
+    Some(match s.to_ascii_lowercase().as_str() {
+        "monday" => Weekday::Monday,
+        "tuesday" => Weekday::Tuesday,
+        "wednesday" => Weekday::Wednesday,
+        "thursday" => Weekday::Thursday,
+        "friday" => Weekday::Friday,
+        "saturday" => Weekday::Saturday,
+        "sunday" => Weekday::Sunday,
+        _ => return None,
+    })
+}
+
+/// Lower-case letters and digits with single dashes, for identifiers.
+pub fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+name = "The Ops Digest"
+from = "The Ops Digest <editor@opsdigest.example>"
+base_url = "https://opsdigest.example/"
+postal_address = "1 Example Street, Springfield"
+"#;
+
+    #[test]
+    fn defaults_apply() {
+        let c = Config::parse(Path::new("/n"), &Source::new("c", MINIMAL)).unwrap();
+        assert_eq!(c.base_url, "https://opsdigest.example");
+        assert_eq!(c.language, "en");
+        assert_eq!(c.publish_day, Weekday::Sunday);
+        assert_eq!(c.timezone_name, "UTC");
+        assert_eq!(c.sections.len(), 2);
+        assert_eq!(c.list_id, "the-ops-digest.opsdigest.example");
+        assert_eq!(c.database, Path::new("/n/data/gazette.db"));
+    }
+
+    #[test]
+    fn bad_values_are_pointed_at() {
+        let text = format!("{MINIMAL}timezone = \"Mars/Olympus\"\nbrand_colour = \"#fff\"\n");
+        let diags = Config::parse(Path::new("/n"), &Source::new("c", text)).unwrap_err();
+        let msgs: Vec<_> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "unknown time zone `Mars/Olympus`",
+                "unknown key `brand_colour` in the config"
+            ]
+        );
+        assert_eq!(
+            diags[1].hint.as_deref(),
+            Some("did you mean `brand_color`?")
+        );
+    }
+}

@@ -1,0 +1,202 @@
+//! The Markdown subset of draft text: paragraphs, emphasis, strong, inline
+//! code and inline links, parsed once with pulldown-cmark into a small tree
+//! that both the HTML and the plain-text renderers walk.
+//!
+//! Raw HTML is kept as text (and escaped later), never passed through.
+//! Other block constructs (headings, lists, quotes, code blocks, images) are
+//! errors, so that what the editor sees is what every mail client shows.
+
+use super::{Link, check_url};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use std::ops::Range;
+
+/// A block of text: only paragraphs exist in the subset.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    Paragraph(Vec<Inline>),
+}
+
+/// Inline content of a paragraph.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inline {
+    Text(String),
+    Code(String),
+    Emphasis(Vec<Inline>),
+    Strong(Vec<Inline>),
+    Link { link: Link, children: Vec<Inline> },
+    LineBreak,
+}
+
+const SUBSET: &str =
+    "text takes paragraphs, *emphasis*, **strong**, `code` and [links](https://...)";
+
+/// Parses `text`; `span` is where the string stands in the draft, given to links.
+pub fn parse(text: &str, span: Range<usize>) -> Result<Vec<Block>, (String, Option<String>)> {
+    let mut blocks = Vec::new();
+    // A stack of open inline containers; the bottom one is the paragraph.
+    let mut stack: Vec<(Option<Tag<'_>>, Vec<Inline>)> = Vec::new();
+    for event in Parser::new_ext(text, Options::empty()) {
+        match event {
+            Event::Start(Tag::Paragraph) | Event::Start(Tag::HtmlBlock) => {
+                stack.push((None, Vec::new()))
+            }
+            Event::End(TagEnd::Paragraph) | Event::End(TagEnd::HtmlBlock) => {
+                if let Some((_, inlines)) = stack.pop() {
+                    let inlines = trim(inlines);
+                    if !inlines.is_empty() {
+                        blocks.push(Block::Paragraph(inlines));
+                    }
+                }
+            }
+            Event::Start(tag @ (Tag::Emphasis | Tag::Strong | Tag::Link { .. })) => {
+                if let Tag::Link { dest_url, .. } = &tag {
+                    if let Err(why) = check_url(dest_url) {
+                        return Err((format!("the link `{dest_url}` {why}"), None));
+                    }
+                }
+                stack.push((Some(tag), Vec::new()));
+            }
+            Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Link) => {
+                let (tag, children) = stack.pop().expect("pulldown-cmark balances tags");
+                let node = match tag {
+                    Some(Tag::Emphasis) => Inline::Emphasis(children),
+                    Some(Tag::Strong) => Inline::Strong(children),
+                    Some(Tag::Link { dest_url, .. }) => Inline::Link {
+                        link: Link {
+                            url: dest_url.to_string(),
+                            span: span.clone(),
+                        },
+                        children,
+                    },
+                    _ => unreachable!("only inline tags are pushed with a tag"),
+                };
+                push(&mut stack, node);
+            }
+            Event::Text(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                push(&mut stack, Inline::Text(t.to_string()))
+            }
+            Event::Code(t) => push(&mut stack, Inline::Code(t.to_string())),
+            Event::SoftBreak => push(&mut stack, Inline::Text(" ".into())),
+            Event::HardBreak => push(&mut stack, Inline::LineBreak),
+            Event::Start(tag) => {
+                return Err((
+                    format!("{} is not supported in text", describe(&tag)),
+                    Some(SUBSET.into()),
+                ));
+            }
+            Event::End(_) => {}
+            other => {
+                return Err((
+                    format!("{other:?} is not supported in text"),
+                    Some(SUBSET.into()),
+                ));
+            }
+        }
+    }
+    Ok(blocks)
+}
+
+fn push(stack: &mut [(Option<Tag<'_>>, Vec<Inline>)], node: Inline) {
+    if let Some((_, top)) = stack.last_mut() {
+        // Merge adjacent text so renderers see whole runs.
+        if let (Inline::Text(new), Some(Inline::Text(prev))) = (&node, top.last_mut()) {
+            prev.push_str(new);
+            return;
+        }
+        top.push(node);
+    }
+}
+
+fn trim(mut inlines: Vec<Inline>) -> Vec<Inline> {
+    if let Some(Inline::Text(t)) = inlines.last_mut() {
+        let len = t.trim_end().len();
+        t.truncate(len);
+    }
+    inlines.retain(|i| !matches!(i, Inline::Text(t) if t.is_empty()));
+    inlines
+}
+
+fn describe(tag: &Tag<'_>) -> &'static str {
+    match tag {
+        Tag::Heading { .. } => "a heading",
+        Tag::BlockQuote(_) => "a block quote",
+        Tag::CodeBlock(_) => "a code block",
+        Tag::List(_) | Tag::Item => "a list",
+        Tag::Image { .. } => "an image",
+        Tag::Table(_) | Tag::TableHead | Tag::TableRow | Tag::TableCell => "a table",
+        _ => "this Markdown construct",
+    }
+}
+
+/// Appends the links of `blocks` to `out`, in order.
+pub fn collect_links<'a>(blocks: &'a [Block], out: &mut Vec<&'a Link>) {
+    fn walk<'a>(inlines: &'a [Inline], out: &mut Vec<&'a Link>) {
+        for i in inlines {
+            match i {
+                Inline::Link { link, children } => {
+                    out.push(link);
+                    walk(children, out);
+                }
+                Inline::Emphasis(c) | Inline::Strong(c) => walk(c, out),
+                _ => {}
+            }
+        }
+    }
+    for Block::Paragraph(inlines) in blocks {
+        walk(inlines, out);
+    }
+}
+
+/// The plain words of some inlines, without markup.
+pub fn plain(inlines: &[Inline]) -> String {
+    let mut out = String::new();
+    for i in inlines {
+        match i {
+            Inline::Text(t) | Inline::Code(t) => out.push_str(t),
+            Inline::Emphasis(c) | Inline::Strong(c) | Inline::Link { children: c, .. } => {
+                out.push_str(&plain(c))
+            }
+            Inline::LineBreak => out.push(' '),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Vec<Block> {
+        parse(text, 0..0).unwrap()
+    }
+
+    #[test]
+    fn parses_the_subset() {
+        let blocks = p("One *two* **three** `four` [five](https://e.com).\n\nSecond <b>para</b>.");
+        assert_eq!(blocks.len(), 2);
+        let Block::Paragraph(first) = &blocks[0];
+        assert!(matches!(&first[1], Inline::Emphasis(c) if c == &[Inline::Text("two".into())]));
+        assert!(matches!(&first[3], Inline::Strong(_)));
+        assert!(matches!(&first[5], Inline::Code(c) if c == "four"));
+        assert!(matches!(&first[7], Inline::Link { link, .. } if link.url == "https://e.com"));
+        let Block::Paragraph(second) = &blocks[1];
+        assert_eq!(plain(second), "Second <b>para</b>.");
+    }
+
+    #[test]
+    fn rejects_what_is_outside_the_subset() {
+        assert_eq!(
+            parse("# Title", 0..0).unwrap_err().0,
+            "a heading is not supported in text"
+        );
+        assert_eq!(
+            parse("- a\n- b", 0..0).unwrap_err().0,
+            "a list is not supported in text"
+        );
+        let err = parse("[x](javascript:alert(1))", 0..0).unwrap_err().0;
+        assert_eq!(
+            err,
+            "the link `javascript:alert(1)` must be an absolute http(s) URL, not a `javascript:` URL"
+        );
+    }
+}

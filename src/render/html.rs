@@ -1,0 +1,153 @@
+//! The HTML part: a complete, table-laid, email-client-safe document.
+//!
+//! Written with maud (everything from the draft is escaped), then its CSS is
+//! inlined into `style=""` with css-inline; the `@media` rules for dark mode and
+//! narrow screens stay in `<style>` as an enhancement only.
+
+use super::UNSUBSCRIBE_MARK;
+use crate::config::Config;
+use crate::draft::{Block, Draft, Inline, long_date};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+const CSS: &str = r#"
+body, .body { margin: 0; padding: 0; background-color: #f2f3f5; }
+.wrapper { background-color: #f2f3f5; }
+.container { background-color: #ffffff; max-width: 600px; }
+.cell { padding: 24px 32px; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 16px; line-height: 1.5; color: #1f2328; }
+.header { padding: 28px 32px 20px 32px; border-bottom: 4px solid BRAND; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; }
+h1 { margin: 0; font-size: 26px; line-height: 1.25; color: #1f2328; font-weight: bold; }
+.meta { margin: 6px 0 0 0; font-size: 14px; color: #57606a; }
+p { margin: 0 0 16px 0; }
+h2 { margin: 32px 0 12px 0; padding-bottom: 6px; font-size: 20px; line-height: 1.3; color: BRAND; border-bottom: 1px solid #d0d7de; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; }
+a { color: BRAND; text-decoration: underline; }
+.links { margin: -8px 0 24px 0; font-size: 14px; line-height: 1.6; word-break: break-all; }
+.item { margin: 0 0 8px 0; }
+.sponsor { margin: 8px 0 8px 0; background-color: #f6f8fa; border: 1px solid #d0d7de; }
+.sponsor-cell { padding: 16px 20px; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 16px; line-height: 1.5; color: #1f2328; }
+.label { margin: 0 0 8px 0; font-size: 13px; letter-spacing: 1px; text-transform: uppercase; color: #57606a; }
+code { font-family: Menlo, Consolas, monospace; font-size: 14px; background-color: #eff1f3; }
+.footer { padding: 20px 32px 32px 32px; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 14px; line-height: 1.5; color: #57606a; border-top: 1px solid #d0d7de; }
+.footer p { margin: 0 0 10px 0; }
+.footer a { color: #57606a; }
+@media only screen and (max-width: 620px) {
+  .container { width: 100% !important; }
+  .cell, .header, .footer { padding-left: 16px !important; padding-right: 16px !important; }
+}
+@media (prefers-color-scheme: dark) {
+  .body, .wrapper { background-color: #0d1117 !important; }
+  .container, .sponsor { background-color: #161b22 !important; }
+  .cell, .sponsor-cell, h1 { color: #e6edf3 !important; }
+  .meta, .label, .footer, .footer a { color: #9198a1 !important; }
+}
+"#;
+
+/// Renders the HTML part, CSS inlined.
+pub fn render(draft: &Draft, config: &Config) -> String {
+    let css = CSS.replace("BRAND", &config.brand_color);
+    let doc = document(draft, config, &css).into_string();
+    let inliner = css_inline::CSSInliner::options()
+        .keep_style_tags(false)
+        .keep_at_rules(true)
+        .load_remote_stylesheets(false)
+        .build();
+    inliner
+        .inline(&doc)
+        .expect("the built-in stylesheet inlines")
+}
+
+fn document(draft: &Draft, config: &Config, css: &str) -> Markup {
+    let date = long_date(draft.date);
+    html! {
+        (DOCTYPE)
+        html lang=(config.language) dir="ltr" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="x-apple-disable-message-reformatting";
+                meta name="color-scheme" content="light dark";
+                meta name="supported-color-schemes" content="light dark";
+                title { (draft.subject) }
+                style { (PreEscaped(css)) }
+            }
+            body.body {
+                div.preheader style="display:none;max-height:0;max-width:0;opacity:0;overflow:hidden;mso-hide:all;font-size:1px;line-height:1px;color:#f2f3f5" {
+                    (draft.preheader)
+                    // Keeps the client from filling the preview with body text.
+                    (PreEscaped("&#847;&zwnj;&nbsp;".repeat(30)))
+                }
+                table.wrapper role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" {
+                    tr { td align="center" {
+                        table.container role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" {
+                            tr { td.header {
+                                h1 { (config.name) }
+                                p.meta { "Issue #" (draft.issue) " · " (date) }
+                            } }
+                            tr { td.cell {
+                                @for block in &draft.intro { (paragraph(None, block)) }
+                                @if let Some(s) = &draft.sponsor {
+                                    table.sponsor role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" {
+                                        tr { td.sponsor-cell {
+                                            p.label { "Sponsored by " (s.name) }
+                                            @for block in &s.text { (paragraph(None, block)) }
+                                            p.links style="margin:0" { a href=(s.url.url) { (s.url.url) } }
+                                        } }
+                                    }
+                                }
+                                @for section in draft.sections.iter().filter(|s| !s.items.is_empty()) {
+                                    h2 { (section.title) }
+                                    @for item in &section.items {
+                                        @for (i, block) in item.text.iter().enumerate() {
+                                            (paragraph(if i == 0 { item.title.as_deref() } else { None }, block))
+                                        }
+                                        p.links {
+                                            @for (i, link) in item.links.iter().enumerate() {
+                                                @if i > 0 { br; }
+                                                a href=(link.url) { (link.url) }
+                                            }
+                                        }
+                                    }
+                                }
+                            } }
+                            tr { td.footer {
+                                p { "You are receiving " (config.name) " because you subscribed to it." }
+                                p {
+                                    a href=(UNSUBSCRIBE_MARK) { "Unsubscribe" } " with one click · "
+                                    a href=(config.archive_url(draft.issue)) { "Read it in the archive" }
+                                }
+                                p { @for (i, line) in config.postal_address.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+                                    @if i > 0 { br; }
+                                    (line)
+                                } }
+                            } }
+                        }
+                    } }
+                }
+            }
+        }
+    }
+}
+
+fn paragraph(title: Option<&str>, block: &Block) -> Markup {
+    let Block::Paragraph(inlines) = block;
+    html! {
+        p.item {
+            @if let Some(t) = title { strong { (t) } " " }
+            (inline(inlines))
+        }
+    }
+}
+
+fn inline(inlines: &[Inline]) -> Markup {
+    html! {
+        @for i in inlines {
+            @match i {
+                Inline::Text(t) => (t),
+                Inline::Code(t) => code { (t) },
+                Inline::Emphasis(c) => em { (inline(c)) },
+                Inline::Strong(c) => strong { (inline(c)) },
+                Inline::Link { link, children } => a href=(link.url) { (inline(children)) },
+                Inline::LineBreak => br;,
+            }
+        }
+    }
+}
