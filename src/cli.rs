@@ -38,6 +38,8 @@ pub enum Command {
     Render(RenderArgs),
     /// Serve a live preview of a draft on 127.0.0.1, reloading when files change
     Preview(PreviewArgs),
+    /// Manage the subscriber list
+    Subscribers(crate::commands::subscribers::SubscribersArgs),
 }
 
 #[derive(Debug, clap::Args)]

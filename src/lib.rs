@@ -14,5 +14,6 @@ pub mod draft;
 pub mod error;
 pub mod fields;
 pub mod render;
+pub mod store;
 
 pub use error::{Error, Result};

@@ -7,6 +7,7 @@ pub mod check;
 pub mod new;
 pub mod preview;
 pub mod render;
+pub mod subscribers;
 
 use crate::cli::{Cli, Command};
 use crate::config::Config;
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Check(args) => check::run(&root, args),
         Command::Render(args) => render::run(&root, args),
         Command::Preview(args) => preview::run(&root, args),
+        Command::Subscribers(args) => subscribers::run(&root, args),
     }
 }
 

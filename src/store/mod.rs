@@ -1,0 +1,1 @@
+//! The embedded SQLite store: subscribers now, the delivery ledger later.

@@ -1,0 +1,5 @@
+//! Integration tests, one binary with a module per topic.
+
+mod compose;
+mod message;
+mod subscribers;
