@@ -40,6 +40,31 @@ pub enum Command {
     Preview(PreviewArgs),
     /// Manage the subscriber list
     Subscribers(crate::commands::subscribers::SubscribersArgs),
+    /// DKIM keys: make one and print the DNS record to publish
+    #[command(subcommand)]
+    Dkim(DkimCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DkimCommand {
+    /// Write a new private key (mode 0600) and print its DNS TXT record
+    Keygen(KeygenArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct KeygenArgs {
+    /// The selector: the record goes at SELECTOR._domainkey.DOMAIN
+    #[arg(long)]
+    pub selector: String,
+    /// The key type; publish RSA first, Ed25519 only as a second signature
+    #[arg(long, value_enum, default_value = "rsa")]
+    pub algorithm: crate::message::dkim::Algorithm,
+    /// The domain to sign for (default: the From address's domain)
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// Where to write the key (default: data/dkim/SELECTOR.pem)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -67,6 +92,8 @@ pub enum Format {
     Html,
     /// The plain-text part
     Text,
+    /// The whole message one recipient gets (needs --to)
+    Eml,
 }
 
 #[derive(Debug, clap::Args)]
@@ -79,6 +106,10 @@ pub struct RenderArgs {
     /// Write to FILE instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// With --format eml: the recipient. A subscriber gets exactly their list
+    /// message (their token and Message-ID); any other address a test send.
+    #[arg(long, value_name = "ADDRESS", required_if_eq("format", "eml"))]
+    pub to: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -13,6 +13,7 @@ pub mod diag;
 pub mod draft;
 pub mod error;
 pub mod fields;
+pub mod message;
 pub mod render;
 pub mod store;
 

@@ -4,6 +4,7 @@
 //! directory, its config and its drafts.
 
 pub mod check;
+pub mod dkim;
 pub mod new;
 pub mod preview;
 pub mod render;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Render(args) => render::run(&root, args),
         Command::Preview(args) => preview::run(&root, args),
         Command::Subscribers(args) => subscribers::run(&root, args),
+        Command::Dkim(crate::cli::DkimCommand::Keygen(args)) => dkim::keygen(&root, args),
     }
 }
 

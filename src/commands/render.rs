@@ -4,17 +4,23 @@ use super::{load_ok, resolve_draft, write_output};
 use crate::cli::{Format, RenderArgs};
 use crate::config::Config;
 use crate::error::Result;
-use crate::render;
+use crate::{message, render};
 use std::path::Path;
 
 pub fn run(root: &Path, args: RenderArgs) -> Result<u8> {
     let config = Config::load(root)?;
     let (draft, _warnings, _) = load_ok(&config, &resolve_draft(root, &args.draft))?;
     let rendered = render::render(&draft, &config);
+    if args.format == Format::Eml {
+        let to = args.to.as_deref().unwrap_or_default();
+        let bytes = message::eml_for(&config, &draft, &rendered, to, None)?;
+        write_output(args.output.as_deref(), &bytes)?;
+        return Ok(0);
+    }
     let (html, text) = rendered.personalise(&render::sample_unsubscribe_url(&config));
     let bytes = match args.format {
         Format::Html => html,
-        Format::Text => text,
+        _ => text,
     };
     write_output(args.output.as_deref(), bytes.as_bytes())?;
     Ok(0)

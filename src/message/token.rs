@@ -1,0 +1,182 @@
+//! Signed tokens: the unsubscribe token in every list message, and the
+//! deterministic Message-ID part, both keyed by the newsletter's secret.
+//!
+//! An unsubscribe token is base64url of `purpose(1) | list tag(2) | subscriber
+//! id(8) | HMAC-SHA256(...)[..16]`, the MAC covering the list id and the
+//! payload: 27 bytes, always [`TOKEN_LEN`] characters, so a token can replace a
+//! placeholder in an encoded message byte for byte. Verification is constant time.
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// Characters in every unsubscribe token.
+pub const TOKEN_LEN: usize = 36;
+/// Hex digits in the per-message part of a Message-ID.
+pub const MESSAGE_ID_HEX: usize = 24;
+
+const PURPOSE_UNSUBSCRIBE: u8 = 1;
+const MAC_LEN: usize = 16;
+const PAYLOAD_LEN: usize = 11;
+const MIN_SECRET: usize = 32;
+
+/// The secret key behind tokens. Never printed.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(redacted)")
+    }
+}
+
+/// How to make a secret, for error messages.
+pub const SECRET_HINT: &str = "make one with `head -c 32 /dev/urandom | base64 > data/secret`, \
+    then set `secret_file = \"data/secret\"` in the config (mode 0600) or export GAZETTE_SECRET";
+
+impl Secret {
+    /// The secret from `GAZETTE_SECRET`, else from the config's `secret_file`.
+    pub fn load(config: &Config) -> Result<Secret> {
+        if let Ok(v) = std::env::var("GAZETTE_SECRET") {
+            if !v.trim().is_empty() {
+                return Secret::new(v.trim().as_bytes(), "GAZETTE_SECRET");
+            }
+        }
+        let Some(path) = &config.secret_file else {
+            return Err(Error::Input(format!("no secret for unsubscribe tokens: {SECRET_HINT}")));
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Input(format!("cannot read the secret_file {}: {e}; {SECRET_HINT}", path.display())))?;
+        Secret::new(text.trim().as_bytes(), &path.display().to_string())
+    }
+
+    /// A secret from bytes; `origin` names where they came from, for errors.
+    pub fn new(bytes: &[u8], origin: &str) -> Result<Secret> {
+        if bytes.len() < MIN_SECRET {
+            return Err(Error::Input(format!(
+                "the secret in {origin} is {} bytes; it needs at least {MIN_SECRET}: {SECRET_HINT}",
+                bytes.len()
+            )));
+        }
+        Ok(Secret(bytes.to_vec()))
+    }
+
+    fn mac(&self, purpose: &[u8], list_id: &str, payload: &[u8]) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(purpose);
+        mac.update(&[0]);
+        mac.update(list_id.as_bytes());
+        mac.update(&[0]);
+        mac.update(payload);
+        mac
+    }
+
+    /// The unsubscribe token of `subscriber` on the list `list_id`.
+    pub fn unsubscribe_token(&self, list_id: &str, subscriber: u64) -> String {
+        let payload = payload(list_id, subscriber);
+        let tag = self.mac(b"unsubscribe", list_id, &payload).finalize().into_bytes();
+        let mut bytes = payload.to_vec();
+        bytes.extend_from_slice(&tag[..MAC_LEN]);
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// The subscriber a token names, if it is genuine and for this list.
+    pub fn verify_unsubscribe(&self, list_id: &str, token: &str) -> Option<u64> {
+        if token.len() != TOKEN_LEN {
+            return None;
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
+        let (payload, tag) = bytes.split_at_checked(PAYLOAD_LEN)?;
+        if tag.len() != MAC_LEN || payload[0] != PURPOSE_UNSUBSCRIBE || payload[1..3] != list_tag(list_id) {
+            return None;
+        }
+        self.mac(b"unsubscribe", list_id, payload).verify_truncated_left(tag).ok()?;
+        Some(u64::from_be_bytes(payload[3..11].try_into().ok()?))
+    }
+
+    /// The deterministic, unguessable part of the Message-ID of `issue` to `subscriber`.
+    pub fn message_id_part(&self, list_id: &str, issue: u32, subscriber: u64) -> String {
+        let mut payload = issue.to_be_bytes().to_vec();
+        payload.extend_from_slice(&subscriber.to_be_bytes());
+        let tag = self.mac(b"message-id", list_id, &payload).finalize().into_bytes();
+        hex(&tag[..MESSAGE_ID_HEX / 2])
+    }
+}
+
+fn payload(list_id: &str, subscriber: u64) -> [u8; PAYLOAD_LEN] {
+    let mut p = [0u8; PAYLOAD_LEN];
+    p[0] = PURPOSE_UNSUBSCRIBE;
+    p[1..3].copy_from_slice(&list_tag(list_id));
+    p[3..11].copy_from_slice(&subscriber.to_be_bytes());
+    p
+}
+
+/// Two bytes naming the list, so a token from another list is refused early.
+fn list_tag(list_id: &str) -> [u8; 2] {
+    let h = Sha256::digest(list_id.as_bytes());
+    [h[0], h[1]]
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A random Message-ID part, for test sends.
+pub fn random_message_id_part() -> String {
+    hex(&rand::random::<[u8; MESSAGE_ID_HEX / 2]>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret() -> Secret {
+        Secret::new(b"0123456789abcdef0123456789abcdef", "test").unwrap()
+    }
+
+    #[test]
+    fn tokens_verify_for_their_subscriber_and_list_only() {
+        let s = secret();
+        let t = s.unsubscribe_token("news.example.org", 42);
+        assert_eq!(t.len(), TOKEN_LEN);
+        assert_eq!(s.verify_unsubscribe("news.example.org", &t), Some(42));
+        assert_eq!(s.verify_unsubscribe("other.example.org", &t), None);
+        let other = Secret::new(b"another secret that is long enough!!", "t").unwrap();
+        assert_eq!(other.verify_unsubscribe("news.example.org", &t), None);
+    }
+
+    #[test]
+    fn any_changed_character_fails() {
+        let s = secret();
+        let t = s.unsubscribe_token("l.example", 7);
+        for i in 0..t.len() {
+            let mut bytes = t.clone().into_bytes();
+            bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+            let forged = String::from_utf8(bytes).unwrap();
+            assert_eq!(s.verify_unsubscribe("l.example", &forged), None, "position {i}");
+        }
+        assert_eq!(s.verify_unsubscribe("l.example", &t[..TOKEN_LEN - 1]), None);
+        assert_eq!(s.verify_unsubscribe("l.example", ""), None);
+    }
+
+    #[test]
+    fn short_secrets_are_refused_without_echoing_them() {
+        let err = Secret::new(b"hunter2", "GAZETTE_SECRET").unwrap_err().to_string();
+        assert!(err.contains("needs at least 32") && !err.contains("hunter2"), "{err}");
+        assert_eq!(format!("{:?}", secret()), "Secret(redacted)");
+    }
+
+    #[test]
+    fn message_ids_are_deterministic() {
+        let s = secret();
+        assert_eq!(s.message_id_part("l", 1, 2), s.message_id_part("l", 1, 2));
+        assert_ne!(s.message_id_part("l", 1, 2), s.message_id_part("l", 1, 3));
+        assert_ne!(s.message_id_part("l", 1, 2), s.message_id_part("l", 2, 2));
+        assert_eq!(s.message_id_part("l", 1, 2).len(), MESSAGE_ID_HEX);
+    }
+}
