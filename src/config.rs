@@ -67,6 +67,8 @@ pub struct Config {
     /// The SQLite store (default `data/gazette.db`).
     pub database: PathBuf,
     pub dkim: Vec<DkimKey>,
+    /// Transport, envelope sender, retries.
+    pub delivery: crate::send::settings::Delivery,
 }
 
 impl Config {
@@ -195,6 +197,8 @@ impl Config {
             None => Vec::new(),
             Some(v) => read_dkim(root, v, from.as_ref(), f.diags),
         };
+        let delivery =
+            crate::send::settings::Delivery::read(root, &mut f, from.as_ref().map(Mailbox::domain));
         f.finish();
 
         if diags.iter().any(Diagnostic::is_error) {
@@ -222,6 +226,7 @@ impl Config {
             secret_file,
             database,
             dkim,
+            delivery: delivery.unwrap(),
         })
     }
 

@@ -6,7 +6,7 @@
 
 use std::fmt;
 use std::ops::Range;
-use unicode_width::UnicodeWidthStr;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// How bad a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -117,10 +117,21 @@ impl fmt::Display for DisplayDiagnostic<'_> {
         let pad = " ".repeat(number.len());
         writeln!(f, "{pad} |")?;
         writeln!(f, "{number} | {line_text}")?;
-        let lead = UnicodeWidthStr::width(&text[line_start..start]);
+        // Tabs stay tabs so that the caret lines up however they are shown.
+        let lead: String = text[line_start..start]
+            .chars()
+            .flat_map(|c| {
+                let (ch, n) = if c == '\t' {
+                    ('\t', 1)
+                } else {
+                    (' ', c.width().unwrap_or(0))
+                };
+                std::iter::repeat_n(ch, n)
+            })
+            .collect();
         let end = span.end.clamp(start, line_start + line_text.len());
         let width = UnicodeWidthStr::width(&text[start..end]).max(1);
-        writeln!(f, "{pad} | {}{}", " ".repeat(lead), "^".repeat(width))?;
+        writeln!(f, "{pad} | {lead}{}", "^".repeat(width))?;
         if let Some(hint) = hint {
             writeln!(f, "{pad} = hint: {hint}")?;
         }
@@ -175,6 +186,17 @@ mod tests {
         assert_eq!(
             d.display(&src).to_string(),
             "gazette: error: d.toml:2:1: unknown key `linkz`\n  |\n2 | linkz = 2\n  | ^^^^^\n  = hint: did you mean `links`?\n"
+        );
+    }
+
+    #[test]
+    fn caret_lines_up_after_tabs_and_wide_characters() {
+        let src = Source::new("d.toml", "\tt = \"été 🚀 x\"\n");
+        let at = src.text.find('x').unwrap();
+        let d = Diagnostic::warning(at..at + 1, "here");
+        assert_eq!(
+            d.display(&src).to_string(),
+            "gazette: warning: d.toml:1:13: here\n  |\n1 | \tt = \"été 🚀 x\"\n  | \t            ^\n"
         );
     }
 }

@@ -28,6 +28,9 @@ pub struct Fields<'i, 'd> {
     span: Range<usize>,
     what: String,
     known: Vec<String>,
+    /// Missing-key errors already pushed, by key: dropped again when a
+    /// misspelling of the key turns up, which `finish` reports instead.
+    missing: Vec<(String, Diagnostic)>,
     pub diags: &'d mut Vec<Diagnostic>,
 }
 
@@ -51,6 +54,7 @@ impl<'i, 'd> Fields<'i, 'd> {
             span,
             what: what.into(),
             known: Vec::new(),
+            missing: Vec::new(),
             diags,
         }
     }
@@ -91,7 +95,25 @@ impl<'i, 'd> Fields<'i, 'd> {
 
     fn missing(&mut self, key: &str, kind: &str) {
         let msg = format!("missing required key `{key}` ({kind}) in {}", self.what);
-        self.diags.push(Diagnostic::error(self.span.clone(), msg));
+        self.report_missing(key, Diagnostic::error(self.span.clone(), msg));
+    }
+
+    /// Reports that a required `key` is absent, with the caller's own words.
+    pub fn report_missing(&mut self, key: &str, diag: Diagnostic) {
+        self.missing.push((key.to_string(), diag.clone()));
+        self.diags.push(diag);
+    }
+
+    /// Withdraws the missing-key error for `key`: an unknown key that is a
+    /// misspelling of it is being reported ("did you mean `key`?"), and one
+    /// error for one typo is enough.
+    pub fn misspelt(&mut self, key: &str) {
+        if let Some(at) = self.missing.iter().position(|(k, _)| k == key) {
+            let (_, diag) = self.missing.remove(at);
+            if let Some(i) = self.diags.iter().rposition(|d| *d == diag) {
+                self.diags.remove(i);
+            }
+        }
     }
 
     fn wrong_type(&mut self, key: &str, expected: &str, value: &Value<'_>) {
@@ -225,15 +247,15 @@ impl<'i, 'd> Fields<'i, 'd> {
     }
 
     /// Reports each key that no `take` asked for.
-    pub fn finish(self) {
-        let known = self.known;
-        let mut rest = self.entries;
-        rest.sort_by_key(|(k, _)| k.span().start);
+    pub fn finish(mut self) {
+        let known = std::mem::take(&mut self.known);
+        let rest = self.drain();
         for (key, _) in rest {
             let msg = format!("unknown key `{}` in {}", key.get_ref(), self.what);
             let mut diag = Diagnostic::error(key.span(), msg);
             if let Some(near) = suggest(key.get_ref(), known.iter().map(String::as_str)) {
                 diag = diag.with_hint(format!("did you mean `{near}`?"));
+                self.misspelt(near);
             }
             self.diags.push(diag);
         }
@@ -267,4 +289,39 @@ pub fn array_of_tables<'i>(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Vec<Diagnostic> {
+        let mut diags = Vec::new();
+        let table = parse(text).unwrap();
+        let span = table.span();
+        let mut f = Fields::new(table.into_inner(), span, "the table", &mut diags);
+        f.req_str("name");
+        f.req_int("count");
+        f.finish();
+        diags
+    }
+
+    #[test]
+    fn a_misspelt_key_is_one_error_not_two() {
+        let diags = read("nmae = \"x\"\ncount = 1\n");
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].message, "unknown key `nmae` in the table");
+        assert_eq!(diags[0].hint.as_deref(), Some("did you mean `name`?"));
+
+        let diags = read("colour = \"x\"\n");
+        let msgs: Vec<_> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "missing required key `name` (a string) in the table",
+                "missing required key `count` (an integer) in the table",
+                "unknown key `colour` in the table",
+            ]
+        );
+    }
 }

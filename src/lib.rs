@@ -15,6 +15,7 @@ pub mod error;
 pub mod fields;
 pub mod message;
 pub mod render;
+pub mod send;
 pub mod store;
 
 pub use error::{Error, Result};

@@ -1,1 +1,421 @@
-//! Integration tests: message.
+//! Integration tests: each subscriber's message, checked by tools no one here
+//! wrote: Python's email package (strict), dkimpy, SpamAssassin and the
+//! caniemail data. `test.sh` installs them; a missing tool fails the test,
+//! naming the package.
+
+use assert_cmd::Command;
+use gazette::config::{Config, DkimKey};
+use gazette::message::dkim::{Algorithm, Signer, generate};
+use gazette::message::token::Secret;
+use gazette::message::{Factory, Kind, Recipient};
+use gazette::{commands, render};
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+const SECRET: &[u8] = b"an integration-test secret of 32+ bytes";
+const RECIPIENTS: &[(u64, &str, Option<&str>)] = &[
+    (1, "ada@example.org", Some("Ada Lovelace")),
+    (
+        2,
+        "jose.muller@example.com",
+        Some("José Müller-Łukasiewicz 🚀"),
+    ),
+    (3, "plain@example.net", None),
+];
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tool(name: &str) -> PathBuf {
+    repo().join("tests/tools").join(name)
+}
+
+/// Fails, naming the Debian package, when a checker is missing.
+fn require(path: &str, package: &str) {
+    assert!(
+        Path::new(path).exists(),
+        "{path} is missing: install the Debian package `{package}` (./test.sh does)"
+    );
+}
+
+struct Newsletter {
+    config: Config,
+    records: Vec<(String, String)>,
+}
+
+/// A newsletter's config with an RSA and an Ed25519 key and a mailto unsubscribe.
+fn newsletter(root: &Path, keys: &Path) -> Newsletter {
+    let mut config = Config::load(root).unwrap();
+    config.unsubscribe_mailto = Some(format!("unsubscribe@{}", config.domain()));
+    let mut records = Vec::new();
+    for (selector, algorithm) in [("rsa1", Algorithm::Rsa), ("ed1", Algorithm::Ed25519)] {
+        let (pem, record) = generate(algorithm).unwrap();
+        let key_file = keys.join(format!("{}-{selector}.pem", config.list_id));
+        std::fs::write(&key_file, pem).unwrap();
+        let domain = config.domain().to_string();
+        records.push((format!("{selector}._domainkey.{domain}"), record));
+        config.dkim.push(DkimKey {
+            selector: selector.into(),
+            domain,
+            key_file,
+        });
+    }
+    Newsletter { config, records }
+}
+
+fn drafts(config: &Config) -> Vec<PathBuf> {
+    commands::draft_paths(config).unwrap()
+}
+
+/// Writes every recipient's list message of every draft of `root`; returns
+/// (file, subscriber id, draft links, html) for each.
+fn generate_messages(
+    root: &Path,
+    out: &Path,
+) -> (Newsletter, Vec<(PathBuf, u64, Vec<String>, String)>) {
+    let n = newsletter(root, out);
+    let mut written = Vec::new();
+    for path in drafts(&n.config) {
+        let (draft, _, _) = commands::load_ok(&n.config, &path).unwrap();
+        let rendered = render::render(&draft, &n.config);
+        let signers = n
+            .config
+            .dkim
+            .iter()
+            .map(|k| Signer::load(k).unwrap())
+            .collect();
+        let secret = Secret::new(SECRET, "test").unwrap();
+        let factory = Factory::new(
+            &n.config,
+            &rendered,
+            draft.issue,
+            1_796_000_000,
+            Kind::List,
+            secret,
+            signers,
+        );
+        let links: Vec<String> = draft.links().iter().map(|l| l.url.clone()).collect();
+        for &(id, email, name) in RECIPIENTS {
+            let mut bytes = Vec::new();
+            factory
+                .build(
+                    &Recipient {
+                        id: Some(id),
+                        email,
+                        name,
+                    },
+                    &mut bytes,
+                )
+                .unwrap();
+            let file = out.join(format!("{}-{}-{id}.eml", n.config.list_id, draft.issue));
+            std::fs::write(&file, &bytes).unwrap();
+            let html = rendered
+                .personalise(&factory.unsubscribe_url(&Recipient {
+                    id: Some(id),
+                    email,
+                    name,
+                }))
+                .0;
+            written.push((file, id, links.clone(), html));
+        }
+    }
+    (n, written)
+}
+
+fn roots() -> Vec<PathBuf> {
+    vec![repo(), repo().join("tests/fixtures/newsletter")]
+}
+
+#[test]
+fn strict_parse_dkim_and_links_pass_for_every_recipient() {
+    require("/usr/bin/python3", "python3");
+    let status = Process::new("/usr/bin/python3")
+        .args(["-c", "import dkim, nacl"])
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "dkimpy is missing: install the Debian package `python3-dkim` (./test.sh does)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for root in roots() {
+        let (n, messages) = generate_messages(&root, dir.path());
+        assert!(messages.len() >= RECIPIENTS.len());
+        for (file, id, links, _) in &messages {
+            let links_file = file.with_extension("links");
+            std::fs::write(&links_file, links.join("\n")).unwrap();
+            let mut cmd = Process::new("/usr/bin/python3");
+            cmd.arg(tool("check_message.py"))
+                .arg("--links")
+                .arg(&links_file)
+                .arg("--tamper");
+            cmd.args([
+                "--max-body-line",
+                "78",
+                "--max-html-bytes",
+                "92160",
+                "--require-body-unsubscribe",
+            ]);
+            for (name, record) in &n.records {
+                let record_file = dir.path().join(format!("{name}.txt"));
+                std::fs::write(&record_file, record).unwrap();
+                cmd.arg("--dkim-key")
+                    .arg(format!("{name}={}", record_file.display()));
+            }
+            let output = cmd.arg(file).output().unwrap();
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(
+                output.status.success(),
+                "{}: {stdout}\n{}",
+                file.display(),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let report: serde_json::Value =
+                serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+            assert_eq!(report["ok"], true);
+            assert_eq!(
+                report["dkim"].as_array().map(Vec::len),
+                Some(2),
+                "two signatures: {report}"
+            );
+
+            // The unsubscribe token verifies for this recipient only.
+            let url = report["unsubscribe_url"].as_str().unwrap();
+            let token = url.rsplit_once("/unsubscribe/").unwrap().1;
+            let secret = Secret::new(SECRET, "test").unwrap();
+            assert_eq!(
+                secret.verify_unsubscribe(&n.config.list_id, token),
+                Some(*id)
+            );
+            let mut forged = token.to_string().into_bytes();
+            forged[5] = if forged[5] == b'x' { b'y' } else { b'x' };
+            assert_eq!(
+                secret.verify_unsubscribe(&n.config.list_id, std::str::from_utf8(&forged).unwrap()),
+                None
+            );
+        }
+    }
+}
+
+#[test]
+fn spamassassin_scores_each_message_below_one() {
+    require("/usr/bin/spamassassin", "spamassassin");
+    let dir = tempfile::tempdir().unwrap();
+    for root in roots() {
+        let (_, messages) = generate_messages(&root, dir.path());
+        for (file, ..) in messages.iter().step_by(RECIPIENTS.len()) {
+            let output = Process::new(tool("spam_score.sh"))
+                .arg(file)
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&output.stdout);
+            assert!(
+                output.status.success(),
+                "{}: {text} {}",
+                file.display(),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let score: f64 = text
+                .trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("not a score: {text}"));
+            assert!(score < 1.0, "{} scores {score}", file.display());
+        }
+    }
+}
+
+#[test]
+fn html_uses_no_feature_unsupported_in_major_clients() {
+    require("/usr/bin/node", "nodejs");
+    let modules = tool("doiuse/node_modules");
+    assert!(
+        modules.exists(),
+        "{} is missing: run ./test.sh (npm ci in tests/tools/doiuse)",
+        modules.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for root in roots() {
+        let (_, messages) = generate_messages(&root, dir.path());
+        let (file, _, _, html) = &messages[0];
+        let html_file = file.with_extension("html");
+        std::fs::write(&html_file, html).unwrap();
+        let mut cmd = Process::new("/usr/bin/node");
+        cmd.arg(tool("doiuse/check.mjs")).arg(&html_file);
+        for allowed in DOIUSE_ALLOWED {
+            cmd.args(["--allow", allowed]);
+        }
+        let output = cmd.output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}: {}{}",
+            html_file.display(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+/// Features the caniemail data flags that we use knowingly, each an
+/// enhancement whose fallback is harmless:
+/// - the hidden preheader's `display:none` (unsupported only in Gmail's mobile
+///   webmail, where the preheader shows as a first line);
+/// - the one `<style>` element left after inlining, which holds only the
+///   `@media` rules for narrow screens and dark mode, written with class
+///   selectors; where `<style>`, `@media` or `prefers-color-scheme` are
+///   unsupported, the inlined styles give the light, 600px-or-narrower layout;
+/// - the `color-scheme` meta tag, which clients that ignore it simply ignore.
+///
+/// Issue #2 and ../shared/STANDARDS.md ask for exactly these: CSS inlined with
+/// the `@media` rules kept, and the `color-scheme` meta tags.
+const DOIUSE_ALLOWED: &[&str] = &[
+    "display:none",
+    "<style> element",
+    "@media",
+    "@media (prefers-color-scheme)",
+    "Class selector",
+    "color-scheme meta tag",
+];
+
+fn gazette(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("gazette").unwrap();
+    cmd.arg("-C")
+        .arg(dir)
+        .env("GAZETTE_SECRET", std::str::from_utf8(SECRET).unwrap());
+    cmd.env("GAZETTE_NOW", "2026-11-29T08:00:00Z");
+    cmd
+}
+
+/// Replaces the MIME boundary and random Message-ID part, which change per run.
+fn stable(eml: &str) -> String {
+    let boundary = eml
+        .split("boundary=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let mut out = eml.replace(&boundary, "BOUNDARY");
+    if let Some(start) = out.find("Message-ID: <gz.") {
+        let end = out[start..].find('@').unwrap() + start;
+        out.replace_range(start..end, "Message-ID: <gz.ISSUE.RANDOM");
+    }
+    out
+}
+
+#[test]
+fn render_eml_writes_a_test_send_for_a_non_subscriber() {
+    let out = gazette(&repo())
+        .args([
+            "render",
+            "drafts/2026-11-29-41.toml",
+            "--format",
+            "eml",
+            "--to",
+            "Zoë Reader <zoe@example.org>",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let eml = String::from_utf8(out.stdout).unwrap();
+    assert!(eml.contains("\r\nSubject: [TEST] Platform Notes #41 - 29th November 2026\r\n"));
+    assert!(!eml.to_ascii_lowercase().contains("\nbcc:"));
+    assert!(
+        !eml.replace("\r\n", "").contains('\n'),
+        "bare LF in the message"
+    );
+    insta::assert_snapshot!("example_test_send_eml", stable(&eml));
+}
+
+#[test]
+fn list_messages_need_a_secret_and_say_how_to_make_one() {
+    let out = Command::cargo_bin("gazette")
+        .unwrap()
+        .arg("-C")
+        .arg(repo())
+        .env_remove("GAZETTE_SECRET")
+        .args([
+            "render",
+            "drafts/2026-11-29-41.toml",
+            "--format",
+            "eml",
+            "--to",
+            "a@example.org",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("gazette: error: no secret for unsubscribe tokens: make one with"),
+        "{err}"
+    );
+}
+
+#[test]
+fn message_ids_are_deterministic_per_subscriber_and_fresh_for_tests() {
+    let config = Config::load(&repo()).unwrap();
+    let (draft, _, _) =
+        commands::load_ok(&config, &repo().join("drafts/2026-11-29-41.toml")).unwrap();
+    let rendered = render::render(&draft, &config);
+    let make = |kind| {
+        Factory::new(
+            &config,
+            &rendered,
+            41,
+            0,
+            kind,
+            Secret::new(SECRET, "t").unwrap(),
+            vec![],
+        )
+    };
+    let r = Recipient {
+        id: Some(9),
+        email: "a@example.org",
+        name: None,
+    };
+    let (list, test) = (make(Kind::List), make(Kind::Test));
+    assert_eq!(list.message_id(&r), make(Kind::List).message_id(&r));
+    assert!(list.message_id(&r).ends_with("@platformnotes.example"));
+    assert_ne!(test.message_id(&r), test.message_id(&r));
+    // The substitution path gives the same bytes as composing in full would:
+    // checked by building twice and by the strict parser above; here, that the
+    // recipient's values are in place.
+    let mut bytes = Vec::new();
+    let id = list.build(&r, &mut bytes).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.contains(&format!("Message-ID: <{id}>")));
+    assert!(text.contains(&list.unsubscribe_url(&r)));
+    assert!(!text.contains("Placeholder"));
+}
+
+#[test]
+fn dkim_keygen_writes_a_private_key_and_prints_the_record() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k.pem");
+    let out = gazette(&repo())
+        .args(["dkim", "keygen", "--selector", "s2026", "-o"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.starts_with("s2026._domainkey.platformnotes.example. IN TXT ( \"v=DKIM1; k=rsa; p="),
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let again = gazette(&repo())
+        .args(["dkim", "keygen", "--selector", "s2026", "-o"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2), "never overwrites a key");
+}

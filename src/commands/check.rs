@@ -22,7 +22,13 @@ pub fn run(root: &Path, args: CheckArgs) -> Result<u8> {
     } else {
         args.drafts
             .iter()
-            .map(|p| load(&config, &resolve_draft(root, p)))
+            .map(|p| {
+                let path = resolve_draft(root, p);
+                if !path.is_file() {
+                    return Err(Error::Input(format!("no draft at {}", path.display())));
+                }
+                load(&config, &path)
+            })
             .collect::<Result<_>>()?
     };
     if chosen.is_empty() {

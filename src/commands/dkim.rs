@@ -11,13 +11,28 @@ use std::path::Path;
 pub fn keygen(root: &Path, args: KeygenArgs) -> Result<u8> {
     let config = Config::load(root)?;
     let selector = args.selector.trim();
-    if selector.is_empty() || !selector.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
-        return Err(Error::Input(format!("the selector `{selector}` must be letters, digits, `-` or `.`")));
+    if selector.is_empty()
+        || !selector
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    {
+        return Err(Error::Input(format!(
+            "the selector `{selector}` must be letters, digits, `-` or `.`"
+        )));
     }
-    let domain = args.domain.unwrap_or_else(|| config.domain().to_string()).to_lowercase();
-    let path = args.output.unwrap_or_else(|| config.data_dir().join("dkim").join(format!("{selector}.pem")));
+    let domain = args
+        .domain
+        .unwrap_or_else(|| config.domain().to_string())
+        .to_lowercase();
+    let path = args.output.unwrap_or_else(|| {
+        config
+            .data_dir()
+            .join("dkim")
+            .join(format!("{selector}.pem"))
+    });
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(Error::io(format!("cannot create {}", dir.display())))?;
     }
     let (pem, record) = dkim::generate(args.algorithm)?;
     let mut file = std::fs::OpenOptions::new()
@@ -26,14 +41,32 @@ pub fn keygen(root: &Path, args: KeygenArgs) -> Result<u8> {
         .mode(0o600)
         .open(&path)
         .map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => Error::Input(format!("{} exists already; gazette never overwrites a key", path.display())),
+            std::io::ErrorKind::AlreadyExists => Error::Input(format!(
+                "{} exists already; gazette never overwrites a key",
+                path.display()
+            )),
             _ => Error::io(format!("cannot create {}", path.display()))(e),
         })?;
-    file.write_all(pem.as_bytes()).map_err(Error::io(format!("cannot write {}", path.display())))?;
-    let quoted: Vec<String> = record.as_bytes().chunks(255).map(|c| format!("\"{}\"", String::from_utf8_lossy(c))).collect();
-    eprintln!("gazette: wrote the private key to {} (mode 0600); keep it secret", path.display());
-    println!("{selector}._domainkey.{domain}. IN TXT ( {} )", quoted.join(" "));
-    let shown = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+    file.write_all(pem.as_bytes())
+        .map_err(Error::io(format!("cannot write {}", path.display())))?;
+    let quoted: Vec<String> = record
+        .as_bytes()
+        .chunks(255)
+        .map(|c| format!("\"{}\"", String::from_utf8_lossy(c)))
+        .collect();
+    eprintln!(
+        "gazette: wrote the private key to {} (mode 0600); keep it secret",
+        path.display()
+    );
+    println!(
+        "{selector}._domainkey.{domain}. IN TXT ( {} )",
+        quoted.join(" ")
+    );
+    let shown = path
+        .strip_prefix(root)
+        .unwrap_or(&path)
+        .display()
+        .to_string();
     eprintln!("gazette: publish the record above, then add to config/gazette.toml:");
     eprintln!("[[dkim]]\nselector = \"{selector}\"\nkey_file = \"{shown}\"");
     Ok(0)

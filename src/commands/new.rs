@@ -82,10 +82,10 @@ fn scan(config: &Config) -> Result<(u32, Option<Date>)> {
         }) {
             highest = highest.max(n);
         }
-        if let Some(d) = get("date").and_then(|v| v.as_datetime().and_then(|d| d.date)) {
-            if let Ok(date) = Date::new(d.year as i16, d.month as i8, d.day as i8) {
-                latest = latest.max(Some(date));
-            }
+        if let Some(d) = get("date").and_then(|v| v.as_datetime().and_then(|d| d.date))
+            && let Ok(date) = Date::new(d.year as i16, d.month as i8, d.day as i8)
+        {
+            latest = latest.max(Some(date));
         }
     }
     Ok((highest, latest))

@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -110,15 +111,20 @@ async fn html_part(State(p): State<Arc<Preview>>) -> impl IntoResponse {
 }
 
 /// Changes whenever the draft or the config is saved; the page polls it.
+/// Both the modification time and the contents count, so that an edit shows
+/// even where file times are coarse (a save within the same second).
 async fn version(State(p): State<Arc<Preview>>) -> impl IntoResponse {
-    let stamp = |path: &Path| {
-        std::fs::metadata(path)
+    let mut hasher = std::hash::DefaultHasher::new();
+    for path in [p.draft.clone(), p.root.join(crate::config::CONFIG_PATH)] {
+        let modified = std::fs::metadata(&path)
             .and_then(|m| m.modified())
             .ok()
             .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos())
-    };
-    let v = stamp(&p.draft) ^ stamp(&p.root.join(crate::config::CONFIG_PATH)).rotate_left(1);
+            .map_or(0, |d| d.as_nanos());
+        modified.hash(&mut hasher);
+        std::fs::read(&path).ok().hash(&mut hasher);
+    }
+    let v = hasher.finish();
     ([(header::CACHE_CONTROL, "no-store")], v.to_string())
 }
 

@@ -9,7 +9,14 @@ use std::path::Path;
 
 pub fn run(root: &Path, args: RenderArgs) -> Result<u8> {
     let config = Config::load(root)?;
-    let (draft, _warnings, _) = load_ok(&config, &resolve_draft(root, &args.draft))?;
+    let path = resolve_draft(root, &args.draft);
+    if !path.is_file() {
+        return Err(crate::Error::Input(format!(
+            "no draft at {}",
+            path.display()
+        )));
+    }
+    let (draft, _warnings, _) = load_ok(&config, &path)?;
     let rendered = render::render(&draft, &config);
     if args.format == Format::Eml {
         let to = args.to.as_deref().unwrap_or_default();

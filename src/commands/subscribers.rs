@@ -1,12 +1,325 @@
-//! `gazette subscribers`: manage the subscriber list (issue #4).
+//! `gazette subscribers`: add, remove, forget, list, count, import and export
+//! the subscriber list kept in the store.
+//!
+//! Each subcommand opens the store named by the config, does one job through
+//! [`crate::store::Store`] and reports: results on standard output, warnings
+//! and the import summary on standard error.
 
+use crate::clock;
+use crate::config::Config;
 use crate::error::{Error, Result};
-use std::path::Path;
+use crate::store::import::{self, ImportOptions, Summary};
+use crate::store::subscribers::{Added, Removed};
+use crate::store::{Source, Status, Store, Subscriber, subscriber::stamp};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use jiff::Timestamp;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 /// Manage the subscriber list kept in the SQLite store
 #[derive(Debug, clap::Args)]
-pub struct SubscribersArgs {}
+pub struct SubscribersArgs {
+    #[command(subcommand)]
+    pub command: SubscribersCommand,
+}
 
-pub fn run(_root: &Path, _args: SubscribersArgs) -> Result<u8> {
-    Err(Error::Failed("not built yet".into()))
+#[derive(Debug, clap::Subcommand)]
+pub enum SubscribersCommand {
+    /// Add an address, active at once
+    ///
+    /// You vouch that its owner agreed to receive the newsletter; the consent is
+    /// recorded as given on the command line. An address that unsubscribed,
+    /// bounced or complained stays so unless --resubscribe; a forgotten one is
+    /// never added again.
+    Add {
+        /// The address to add
+        email: String,
+        /// The subscriber's name
+        #[arg(long)]
+        name: Option<String>,
+        /// Make an address that unsubscribed, bounced or complained active again
+        #[arg(long)]
+        resubscribe: bool,
+    },
+    /// Unsubscribe an address; its row stays, marked unsubscribed
+    Remove {
+        /// The address to unsubscribe
+        email: String,
+    },
+    /// Erase an address for good (GDPR); a hash of it stays on the suppression list
+    ///
+    /// The row goes; only a SHA-256 hash of the lower-cased address is kept, so
+    /// that no later import or sign-up adds it back.
+    Forget {
+        /// The address to erase
+        email: String,
+    },
+    /// List subscribers by id: id, email, status and name, tab-separated
+    List {
+        /// Only subscribers with this status
+        #[arg(long, value_parser = status_parser())]
+        status: Option<Status>,
+        /// One JSON object per line, with every column
+        #[arg(long)]
+        json: bool,
+    },
+    /// Count subscribers per status, and suppressed addresses
+    Count,
+    /// Import subscribers from a CSV file
+    ///
+    /// Reads a bare column of addresses (with or without an `email` header),
+    /// `email,name`, a listmonk or Mailchimp export, or gazette's own export.
+    /// Bad rows are reported and skipped; an address that unsubscribed, bounced
+    /// or complained is never made active again unless --resubscribe, and a
+    /// forgotten one never. All or nothing: a failure leaves the list as it was.
+    ///
+    /// Exit status: 0 when every row was valid, 1 when some were not, 2 when the
+    /// file cannot be read or has no email column.
+    Import {
+        /// The CSV file
+        file: PathBuf,
+        /// Report what would change, and change nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Make addresses that left active again when the file says so
+        #[arg(long)]
+        resubscribe: bool,
+    },
+    /// Export every subscriber, with every column, as CSV that import reads back
+    Export {
+        /// Write to FILE (readable by you only) instead of standard output
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+fn status_parser() -> impl TypedValueParser<Value = Status> {
+    PossibleValuesParser::new(Status::NAMES).map(|s| s.parse::<Status>().expect("a listed status"))
+}
+
+pub fn run(root: &Path, args: SubscribersArgs) -> Result<u8> {
+    let config = Config::load(root)?;
+    let store = || Store::open(&config.database);
+    // Whole seconds: the store's timestamps need no more.
+    let now = Timestamp::from_second(clock::now()?.as_second()).expect("a valid instant");
+    match args.command {
+        SubscribersCommand::Add {
+            email,
+            name,
+            resubscribe,
+        } => add(&mut store()?, &email, name.as_deref(), resubscribe, now),
+        SubscribersCommand::Remove { email } => remove(&mut store()?, &email, now),
+        SubscribersCommand::Forget { email } => forget(&mut store()?, &email, now),
+        SubscribersCommand::List { status, json } => quiet_pipe(list(&store()?, status, json)),
+        SubscribersCommand::Count => quiet_pipe(count(&store()?)),
+        SubscribersCommand::Import {
+            file,
+            dry_run,
+            resubscribe,
+        } => {
+            // The file first: a bad one need not wait for the store's lock.
+            let (parsed, options) = read_import(root, &file, resubscribe, dry_run)?;
+            let summary = store()?.import(&parsed, &options, now)?;
+            report(&summary, &file.display().to_string(), dry_run);
+            Ok(if summary.invalid > 0 { 1 } else { 0 })
+        }
+        SubscribersCommand::Export { output } => quiet_pipe(export(&store()?, output.as_deref())),
+    }
+}
+
+fn add(
+    store: &mut Store,
+    email: &str,
+    name: Option<&str>,
+    resubscribe: bool,
+    now: Timestamp,
+) -> Result<u8> {
+    match store.add(email, name, "cli", resubscribe, now)? {
+        Added::New(s) => println!("added {} (id {})", s.email, s.id),
+        Added::Activated(s) => println!("activated {} (id {})", s.email, s.id),
+        Added::Already(s) => println!("{} is active already (id {})", s.email, s.id),
+        Added::HasLeft(s) => {
+            return Err(Error::Failed(format!(
+                "{} is {}{}; add --resubscribe if they asked to subscribe again",
+                s.email,
+                s.status,
+                s.unsubscribed
+                    .map_or(String::new(), |t| format!(" since {}", stamp(t)))
+            )));
+        }
+        Added::Suppressed => {
+            return Err(Error::Failed(format!(
+                "{} was forgotten and is on the suppression list; gazette never adds it again",
+                email.trim()
+            )));
+        }
+    }
+    Ok(0)
+}
+
+fn remove(store: &mut Store, email: &str, now: Timestamp) -> Result<u8> {
+    match store.unsubscribe(&address(email)?, now)? {
+        Removed::Unsubscribed(s) => println!("unsubscribed {} (id {})", s.email, s.id),
+        Removed::AlreadyLeft(s) => println!("{} is {} already (id {})", s.email, s.status, s.id),
+        Removed::NotFound => return Err(Error::Failed(format!("no subscriber {email}"))),
+    }
+    Ok(0)
+}
+
+fn forget(store: &mut Store, email: &str, now: Timestamp) -> Result<u8> {
+    let email = address(email)?;
+    if store.forget(&email, now)? {
+        println!("forgot {email}: its row is erased and its hash is on the suppression list");
+    } else {
+        println!("{email} was not on the list; its hash is on the suppression list now");
+    }
+    Ok(0)
+}
+
+fn list(store: &Store, status: Option<Status>, json: bool) -> Result<u8> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let fail = Error::io("cannot write to standard output");
+    store.each(status, |s| {
+        let written = if json {
+            serde_json::to_writer(&mut out, &to_json(&s))
+                .map_err(std::io::Error::from)
+                .and_then(|()| out.write_all(b"\n"))
+        } else {
+            let name = s.name.as_deref().unwrap_or("");
+            writeln!(out, "{}\t{}\t{}\t{name}", s.id, s.email, s.status)
+        };
+        written.map_err(Error::io("cannot write to standard output"))
+    })?;
+    out.flush().map_err(fail)?;
+    Ok(0)
+}
+
+fn to_json(s: &Subscriber) -> serde_json::Value {
+    serde_json::json!({
+        "id": s.id,
+        "email": s.email,
+        "name": s.name,
+        "status": s.status.as_str(),
+        "created": stamp(s.created),
+        "confirmed": s.confirmed.map(stamp),
+        "unsubscribed": s.unsubscribed.map(stamp),
+        "source": s.source.to_string(),
+        "consent": {
+            "at": s.consent.at.map(stamp),
+            "how": s.consent.how,
+            "text": s.consent.text,
+            "ip": s.consent.ip,
+        },
+    })
+}
+
+fn count(store: &Store) -> Result<u8> {
+    let counts = store.counts()?;
+    let mut rows: Vec<(&str, u64)> = Status::ALL
+        .iter()
+        .map(|&s| (s.as_str(), counts.get(s)))
+        .collect();
+    rows.push(("total", counts.total()));
+    rows.push(("suppressed", counts.suppressed));
+    let width = rows
+        .iter()
+        .map(|(_, n)| n.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let mut text = String::new();
+    for (label, n) in rows {
+        text.push_str(&format!("{label:<12} {n:>width$}\n"));
+    }
+    super::write_output(None, text.as_bytes())?;
+    Ok(0)
+}
+
+/// Reads and parses an import file, reporting its bad rows.
+fn read_import(
+    root: &Path,
+    file: &Path,
+    resubscribe: bool,
+    dry_run: bool,
+) -> Result<(import::Parsed, ImportOptions)> {
+    let path = if file.is_absolute() || file.exists() {
+        file.to_path_buf()
+    } else {
+        root.join(file)
+    };
+    let shown = file.display();
+    let bytes = std::fs::read(&path)
+        .map_err(|e| Error::Input(format!("cannot read {}: {e}", path.display())))?;
+    let parsed = import::parse(&bytes).map_err(|why| Error::Input(format!("{shown}: {why}")))?;
+    for bad in &parsed.bad {
+        eprintln!("gazette: warning: {shown}:{}: {}", bad.line, bad.reason);
+    }
+    let name = path
+        .file_name()
+        .map_or_else(|| shown.to_string(), |n| n.to_string_lossy().into_owned());
+    let options = ImportOptions {
+        source: Source::Import(name),
+        resubscribe,
+        dry_run,
+    };
+    Ok((parsed, options))
+}
+
+fn report(s: &Summary, file: &str, dry_run: bool) {
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    if s.suppressed > 0 {
+        eprintln!(
+            "gazette: note: skipped {} on the suppression list (forgotten)",
+            plural(s.suppressed, "address", "addresses")
+        );
+    }
+    if s.kept_left > 0 {
+        eprintln!(
+            "gazette: note: kept {} that unsubscribed, bounced or complained as they were; \
+             --resubscribe makes them active again",
+            plural(s.kept_left, "address", "addresses")
+        );
+    }
+    let what = if dry_run {
+        format!("dry run of {file}, nothing written")
+    } else {
+        format!("imported {file}")
+    };
+    eprintln!(
+        "{what}: {} added, {} updated, {} skipped, {} invalid",
+        s.added, s.updated, s.skipped, s.invalid
+    );
+}
+
+fn export(store: &Store, output: Option<&Path>) -> Result<u8> {
+    match output {
+        None => {
+            let out = std::io::BufWriter::new(std::io::stdout().lock());
+            store.export(out)?;
+        }
+        Some(path) => {
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let file = options
+                .open(path)
+                .map_err(Error::io(format!("cannot write {}", path.display())))?;
+            let n = store.export(std::io::BufWriter::new(file))?;
+            eprintln!("exported {n} subscribers to {}", path.display());
+        }
+    }
+    Ok(0)
+}
+
+/// Checks an address given on the command line.
+fn address(raw: &str) -> Result<String> {
+    crate::address::normalize(raw).map_err(Error::Input)
+}
+
+/// Output cut short by a closed pipe (`| head`) is not an error.
+fn quiet_pipe(result: Result<u8>) -> Result<u8> {
+    match result {
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        other => other,
+    }
 }

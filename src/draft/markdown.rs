@@ -30,8 +30,18 @@ pub enum Inline {
 const SUBSET: &str =
     "text takes paragraphs, *emphasis*, **strong**, `code` and [links](https://...)";
 
-/// Parses `text`; `span` is where the string stands in the draft, given to links.
-pub fn parse(text: &str, span: Range<usize>) -> Result<Vec<Block>, (String, Option<String>)> {
+/// What is wrong with a text: the message, maybe a hint, and where.
+pub type Error = (String, Option<String>, Range<usize>);
+
+/// Parses `text`. `span` is where the string stands in the draft and `raw` is
+/// how it is written there (empty if unknown): each link's span narrows to
+/// where its URL is written, when it is written as is.
+pub fn parse(text: &str, span: Range<usize>, raw: &str) -> Result<Vec<Block>, Error> {
+    let mut locate = Locator {
+        raw,
+        span: span.clone(),
+        cursor: 0,
+    };
     let mut blocks = Vec::new();
     // A stack of open inline containers; the bottom one is the paragraph.
     let mut stack: Vec<(Option<Tag<'_>>, Vec<Inline>)> = Vec::new();
@@ -49,10 +59,11 @@ pub fn parse(text: &str, span: Range<usize>) -> Result<Vec<Block>, (String, Opti
                 }
             }
             Event::Start(tag @ (Tag::Emphasis | Tag::Strong | Tag::Link { .. })) => {
-                if let Tag::Link { dest_url, .. } = &tag {
-                    if let Err(why) = check_url(dest_url) {
-                        return Err((format!("the link `{dest_url}` {why}"), None));
-                    }
+                if let Tag::Link { dest_url, .. } = &tag
+                    && let Err(why) = check_url(dest_url)
+                {
+                    let at = locate.find(dest_url);
+                    return Err((format!("the link `{dest_url}` {why}"), None, at));
                 }
                 stack.push((Some(tag), Vec::new()));
             }
@@ -64,7 +75,7 @@ pub fn parse(text: &str, span: Range<usize>) -> Result<Vec<Block>, (String, Opti
                     Some(Tag::Link { dest_url, .. }) => Inline::Link {
                         link: Link {
                             url: dest_url.to_string(),
-                            span: span.clone(),
+                            span: locate.find(&dest_url),
                         },
                         children,
                     },
@@ -82,18 +93,45 @@ pub fn parse(text: &str, span: Range<usize>) -> Result<Vec<Block>, (String, Opti
                 return Err((
                     format!("{} is not supported in text", describe(&tag)),
                     Some(SUBSET.into()),
+                    span,
                 ));
             }
             Event::End(_) => {}
             other => {
+                let what = match other {
+                    Event::Rule => "a horizontal rule",
+                    _ => "this Markdown construct",
+                };
                 return Err((
-                    format!("{other:?} is not supported in text"),
+                    format!("{what} is not supported in text"),
                     Some(SUBSET.into()),
+                    span,
                 ));
             }
         }
     }
     Ok(blocks)
+}
+
+/// Finds URLs in the string as written, in order.
+struct Locator<'r> {
+    raw: &'r str,
+    span: Range<usize>,
+    cursor: usize,
+}
+
+impl Locator<'_> {
+    /// Where `url` is written next, else the whole string.
+    fn find(&mut self, url: &str) -> Range<usize> {
+        match self.raw.get(self.cursor..).and_then(|rest| rest.find(url)) {
+            Some(at) if !url.is_empty() => {
+                let start = self.cursor + at;
+                self.cursor = start + url.len();
+                self.span.start + start..self.span.start + self.cursor
+            }
+            _ => self.span.clone(),
+        }
+    }
 }
 
 fn push(stack: &mut [(Option<Tag<'_>>, Vec<Inline>)], node: Inline) {
@@ -167,7 +205,7 @@ mod tests {
     use super::*;
 
     fn p(text: &str) -> Vec<Block> {
-        parse(text, 0..0).unwrap()
+        parse(text, 0..0, "").unwrap()
     }
 
     #[test]
@@ -184,16 +222,38 @@ mod tests {
     }
 
     #[test]
+    fn links_point_at_their_urls() {
+        let raw = r#"x = "[a](https://e.com/1) [b](https://e.com/1) [c](https://e.com/\u0032)""#;
+        let start = raw.find('"').unwrap();
+        let text = "[a](https://e.com/1) [b](https://e.com/1) [c](https://e.com/2)";
+        let blocks = parse(text, start..raw.len(), &raw[start..]).unwrap();
+        let mut links = Vec::new();
+        collect_links(&blocks, &mut links);
+        let spans: Vec<&str> = links.iter().map(|l| &raw[l.span.clone()]).collect();
+        // The third is written with an escape: it falls back to the whole string.
+        assert_eq!(spans, ["https://e.com/1", "https://e.com/1", &raw[start..]]);
+        assert_ne!(links[0].span, links[1].span);
+
+        let raw = "\"\"\"\nSee [this](javascript:void(0)).\"\"\"";
+        let err = parse("See [this](javascript:void(0)).", 10..10 + raw.len(), raw).unwrap_err();
+        assert_eq!(err.2, 10 + 15..10 + 15 + "javascript:void(0)".len());
+    }
+
+    #[test]
     fn rejects_what_is_outside_the_subset() {
         assert_eq!(
-            parse("# Title", 0..0).unwrap_err().0,
+            parse("# Title", 0..0, "").unwrap_err().0,
             "a heading is not supported in text"
         );
         assert_eq!(
-            parse("- a\n- b", 0..0).unwrap_err().0,
+            parse("- a\n- b", 0..0, "").unwrap_err().0,
             "a list is not supported in text"
         );
-        let err = parse("[x](javascript:alert(1))", 0..0).unwrap_err().0;
+        assert_eq!(
+            parse("a\n\n***", 0..0, "").unwrap_err().0,
+            "a horizontal rule is not supported in text"
+        );
+        let err = parse("[x](javascript:alert(1))", 0..0, "").unwrap_err().0;
         assert_eq!(
             err,
             "the link `javascript:alert(1)` must be an absolute http(s) URL, not a `javascript:` URL"

@@ -9,6 +9,7 @@ use jiff::tz::AmbiguousOffset;
 use std::collections::HashMap;
 use std::ops::Range;
 use toml::Spanned;
+use toml::de::DeValue;
 
 /// Parses a draft. On success returns the draft and its warnings; on failure
 /// every error found (and the warnings), sorted by position.
@@ -18,7 +19,7 @@ pub fn parse(
 ) -> Result<(Draft, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let draft = match fields::parse(&source.text) {
-        Ok(table) => read(table, config, &mut diags),
+        Ok(table) => read(table, config, &source.text, &mut diags),
         Err(d) => {
             diags.push(d);
             None
@@ -31,9 +32,11 @@ pub fn parse(
     }
 }
 
+/// `src` is the draft's text, for pointing into Markdown strings.
 fn read(
     table: Spanned<toml::de::DeTable<'_>>,
     config: &Config,
+    src: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Draft> {
     let span = table.span();
@@ -51,31 +54,35 @@ fn read(
                 None
             }
         });
-    let date = match f.opt_datetime("date") {
-        Some(d) => local_date(&d, f.diags),
+    let date = match f.take("date") {
+        Some(value) => date_value(value, f.diags),
         None => {
-            if f.remaining_keys().iter().all(|(k, _)| k != "date") {
-                let msg = "missing required key `date` (a date such as 2026-12-06) in the draft";
-                f.diags
-                    .push(Diagnostic::error(f.span().start..f.span().start, msg));
-            }
+            let msg = "missing required key `date` (a date such as 2026-12-06) in the draft";
+            let at = f.span().start;
+            f.report_missing("date", Diagnostic::error(at..at, msg));
             None
         }
     };
     let subject = f
         .opt_str("subject")
-        .and_then(|s| one_line(s, "subject", f.diags));
+        .map(|s| (s.span(), one_line(s, "subject", f.diags)));
+    let subject_span = subject.as_ref().map(|(span, _)| span.clone());
+    let subject = subject.and_then(|(_, s)| s);
     let preheader = f
         .opt_str("preheader")
         .and_then(|s| one_line(s, "preheader", f.diags));
     let send_at = f
         .opt_datetime("send_at")
         .and_then(|d| send_at(&d, config, f.diags));
-    let intro = f.req_str("intro").and_then(|s| text(&s, "intro", f.diags));
+    let intro = f
+        .req_str("intro")
+        .and_then(|s| text(&s, "intro", src, f.diags));
     let sponsor = f.opt_table("sponsor").and_then(|(t, span)| {
         let mut s = Fields::new(t, span, "[sponsor]", f.diags);
         let name = s.req_str("name");
-        let body = s.req_str("text").and_then(|t| text(&t, "text", s.diags));
+        let body = s
+            .req_str("text")
+            .and_then(|t| text(&t, "text", src, s.diags));
         let url = s.req_str("url").and_then(|u| link(u, s.diags));
         s.finish();
         Some(Sponsor {
@@ -85,6 +92,9 @@ fn read(
         })
     });
     let mut sections = Vec::new();
+    // How many `[[key]]` tables each section has, parsed or not: a section whose
+    // items all have errors is not an empty section.
+    let mut written = Vec::new();
     for def in &config.sections {
         let mut section = Section {
             key: def.key.clone(),
@@ -93,19 +103,20 @@ fn read(
             items: Vec::new(),
         };
         let key = def.key.as_str();
+        let mut tables = 0;
         if let Some(value) = f.take(key) {
             section.span = Some(value.span());
-            for (i, (table, span)) in fields::array_of_tables(key, value, f.diags)
-                .into_iter()
-                .enumerate()
-            {
+            let items = fields::array_of_tables(key, value, f.diags);
+            tables = items.len();
+            for (i, (table, span)) in items.into_iter().enumerate() {
                 let what = format!("{} item {}", def.key, i + 1);
-                if let Some(item) = item(table, span, what, f.diags) {
+                if let Some(item) = item(table, span, what, src, f.diags) {
                     section.items.push(item);
                 }
             }
         }
         sections.push(section);
+        written.push(tables);
     }
     // Unknown top-level keys: suggest draft keys and configured sections alike.
     let known: Vec<&str> = DRAFT_KEYS
@@ -113,21 +124,25 @@ fn read(
         .copied()
         .chain(config.sections.iter().map(|s| s.key.as_str()))
         .collect();
-    for (key, span) in f.remaining_keys() {
-        let mut d = Diagnostic::error(span, format!("unknown key `{key}` in the draft"));
-        if let Some(near) = suggest(&key, known.iter().copied()) {
+    for (key, value) in f.drain() {
+        let key_text = key.get_ref();
+        let mut d = Diagnostic::error(key.span(), format!("unknown key `{key_text}` in the draft"));
+        if let Some(near) = suggest(key_text, known.iter().copied()) {
             d = d.with_hint(format!("did you mean `{near}`?"));
-        } else {
+            f.misspelt(near);
+        } else if matches!(value.get_ref(), DeValue::Array(_) | DeValue::Table(_)) {
             let list: Vec<_> = config
                 .sections
                 .iter()
                 .map(|s| format!("`{}`", s.key))
                 .collect();
             d = d.with_hint(format!("the configured sections are {}", list.join(", ")));
+        } else {
+            let list: Vec<_> = DRAFT_KEYS.iter().map(|k| format!("`{k}`")).collect();
+            d = d.with_hint(format!("the draft's keys are {}", list.join(", ")));
         }
         f.diags.push(d);
     }
-    f.drain();
     f.finish();
 
     let (issue, date, intro) = (issue?, date?, intro?);
@@ -145,7 +160,7 @@ fn read(
         sponsor,
         sections,
     };
-    warn(&draft, diags);
+    warn(&draft, &written, subject_span, diags);
     Some(draft)
 }
 
@@ -153,32 +168,44 @@ fn item(
     table: toml::de::DeTable<'_>,
     span: Range<usize>,
     what: String,
+    src: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Item> {
     let mut f = Fields::new(table, span.clone(), what, diags);
     let title = f
         .opt_str("title")
         .and_then(|s| one_line(s, "title", f.diags));
-    let body = f.req_str("text").and_then(|t| text(&t, "text", f.diags));
+    let body = f
+        .req_str("text")
+        .and_then(|t| text(&t, "text", src, f.diags));
+    let links_key = f
+        .remaining_keys()
+        .into_iter()
+        .find_map(|(k, span)| (k == "links").then_some(span));
+    let before = f.diags.len();
     let links = match f.opt_str_array("links") {
+        // Present but not an array: `opt_str_array` has said so.
+        None if links_key.is_some() => None,
         None => {
             let msg = format!("{} has no `links`: every item needs at least one", f.what());
-            f.diags.push(
-                Diagnostic::error(span.start..span.start, msg)
-                    .with_hint("add `links = [\"https://...\"]`"),
-            );
+            let d = Diagnostic::error(span.start..span.start, msg)
+                .with_hint("add `links = [\"https://...\"]`");
+            f.report_missing("links", d);
             None
         }
+        // Empty, or holding no strings (said already).
         Some(list) if list.is_empty() => {
-            let msg = format!(
-                "{} has an empty `links`: every item needs at least one",
-                f.what()
-            );
-            f.diags.push(Diagnostic::error(span, msg));
+            if f.diags.len() == before {
+                let msg = format!(
+                    "{} has an empty `links`: every item needs at least one",
+                    f.what()
+                );
+                let at = links_key.unwrap_or(span);
+                f.diags.push(Diagnostic::error(at, msg));
+            }
             None
         }
         Some(list) => {
-            let before = f.diags.len();
             let links: Vec<Link> = list.into_iter().filter_map(|u| link(u, f.diags)).collect();
             (f.diags.len() == before).then_some(links)
         }
@@ -211,16 +238,18 @@ fn link(url: Spanned<String>, diags: &mut Vec<Diagnostic>) -> Option<Link> {
 fn text(
     s: &Spanned<String>,
     key: &str,
+    src: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Vec<markdown::Block>> {
-    match markdown::parse(s.get_ref(), s.span()) {
+    let raw = src.get(s.span()).unwrap_or("");
+    match markdown::parse(s.get_ref(), s.span(), raw) {
         Ok(blocks) if blocks.is_empty() => {
             diags.push(Diagnostic::error(s.span(), format!("`{key}` is empty")));
             None
         }
         Ok(blocks) => Some(blocks),
-        Err((msg, hint)) => {
-            let mut d = Diagnostic::error(s.span(), format!("in `{key}`: {msg}"));
+        Err((msg, hint, span)) => {
+            let mut d = Diagnostic::error(span, format!("in `{key}`: {msg}"));
             if let Some(h) = hint {
                 d = d.with_hint(h);
             }
@@ -244,6 +273,28 @@ fn one_line(s: Spanned<String>, key: &str, diags: &mut Vec<Diagnostic>) -> Optio
         return None;
     }
     Some(v.to_string())
+}
+
+/// `date`, which must be a TOML local date.
+fn date_value(value: fields::Value<'_>, diags: &mut Vec<Diagnostic>) -> Option<civil::Date> {
+    let span = value.span();
+    match value.get_ref() {
+        DeValue::Datetime(d) => local_date(&Spanned::new(span, *d), diags),
+        other => {
+            let msg = format!(
+                "`date` must be a date such as 2026-12-06, found {}",
+                other.type_str()
+            );
+            let mut d = Diagnostic::error(span, msg);
+            if let DeValue::String(s) = other
+                && s.parse::<civil::Date>().is_ok()
+            {
+                d = d.with_hint(format!("write it without quotes: date = {s}"));
+            }
+            diags.push(d);
+            None
+        }
+    }
 }
 
 fn local_date(
@@ -388,8 +439,14 @@ fn default_preheader(intro: &[markdown::Block]) -> String {
     format!("{cut}…")
 }
 
-/// Warnings that need only the draft itself.
-fn warn(draft: &Draft, diags: &mut Vec<Diagnostic>) {
+/// Warnings that need only the draft itself. `written` counts each section's
+/// `[[key]]` tables; `subject_span` is where the subject was written, if it was.
+fn warn(
+    draft: &Draft,
+    written: &[usize],
+    subject_span: Option<Range<usize>>,
+    diags: &mut Vec<Diagnostic>,
+) {
     let mut seen: HashMap<String, &Link> = HashMap::new();
     for link in draft.links() {
         let key = normalize_url(&link.url);
@@ -404,19 +461,21 @@ fn warn(draft: &Draft, diags: &mut Vec<Diagnostic>) {
             seen.insert(key, link);
         }
     }
-    for section in &draft.sections {
-        if section.items.is_empty() {
+    for (section, &tables) in draft.sections.iter().zip(written) {
+        if tables == 0 {
             let span = section.span.clone().unwrap_or(0..0);
-            diags.push(Diagnostic::warning(
-                span,
-                format!("section `{}` ({}) has no items", section.key, section.title),
-            ));
+            let msg = format!("section `{}` ({}) has no items", section.key, section.title);
+            let hint = format!(
+                "it is left out of the issue; add a [[{}]] table to fill it",
+                section.key
+            );
+            diags.push(Diagnostic::warning(span, msg).with_hint(hint));
         }
     }
     let len = draft.subject.chars().count();
     if len > 80 {
         let msg = format!("the subject is {len} characters long; inboxes cut it near 60-80");
-        diags.push(Diagnostic::warning(0..0, msg));
+        diags.push(Diagnostic::warning(subject_span.unwrap_or(0..0), msg));
     }
 }
 
@@ -436,10 +495,10 @@ mod tests {
 
     #[test]
     fn preheader_is_the_first_sentence() {
-        let blocks = markdown::parse("Hello *there*. Second one.", 0..0).unwrap();
+        let blocks = markdown::parse("Hello *there*. Second one.", 0..0, "").unwrap();
         assert_eq!(default_preheader(&blocks), "Hello there.");
         let long = "word ".repeat(60);
-        let blocks = markdown::parse(&long, 0..0).unwrap();
+        let blocks = markdown::parse(&long, 0..0, "").unwrap();
         let p = default_preheader(&blocks);
         assert!(p.chars().count() <= 140 && p.ends_with("word…"), "{p}");
     }

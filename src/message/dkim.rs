@@ -46,18 +46,31 @@ impl Signer {
     /// Loads the key a `[[dkim]]` entry names; the algorithm is read from the key.
     pub fn load(key: &DkimKey) -> Result<Signer> {
         let path = key.key_file.display().to_string();
-        let pem = std::fs::read(&key.key_file).map_err(Error::io(format!("cannot read the DKIM key {path}")))?;
+        let pem = std::fs::read(&key.key_file)
+            .map_err(Error::io(format!("cannot read the DKIM key {path}")))?;
         let der = PrivateKeyDer::from_pem_slice(&pem)
             .map_err(|_| Error::Input(format!("the DKIM key {path} is not a PEM private key")))?;
-        let bad = |what: &str| Error::Input(format!("the DKIM key {path} is not a usable {what} key"));
+        let bad =
+            |what: &str| Error::Input(format!("the DKIM key {path} is not a usable {what} key"));
         let signer = match &der {
-            PrivateKeyDer::Pkcs8(p) if Ed25519Key::from_pkcs8_maybe_unchecked_der(p.secret_pkcs8_der()).is_ok() => {
-                let k = Ed25519Key::from_pkcs8_maybe_unchecked_der(p.secret_pkcs8_der()).map_err(|_| bad("Ed25519"))?;
-                Signer::Ed25519(configure(DkimSigner::from_key(k).domain(&key.domain).selector(&key.selector)))
+            PrivateKeyDer::Pkcs8(p)
+                if Ed25519Key::from_pkcs8_maybe_unchecked_der(p.secret_pkcs8_der()).is_ok() =>
+            {
+                let k = Ed25519Key::from_pkcs8_maybe_unchecked_der(p.secret_pkcs8_der())
+                    .map_err(|_| bad("Ed25519"))?;
+                Signer::Ed25519(configure(
+                    DkimSigner::from_key(k)
+                        .domain(&key.domain)
+                        .selector(&key.selector),
+                ))
             }
             _ => {
                 let k = RsaKey::<Sha256>::from_key_der(der.clone_key()).map_err(|_| bad("RSA"))?;
-                Signer::Rsa(configure(DkimSigner::from_key(k).domain(&key.domain).selector(&key.selector)))
+                Signer::Rsa(configure(
+                    DkimSigner::from_key(k)
+                        .domain(&key.domain)
+                        .selector(&key.selector),
+                ))
             }
         };
         Ok(signer)
@@ -69,7 +82,8 @@ impl Signer {
             Signer::Rsa(s) => s.sign(message),
             Signer::Ed25519(s) => s.sign(message),
         };
-        sig.map(|s| s.to_header()).map_err(|e| Error::Failed(format!("DKIM signing failed: {e}")))
+        sig.map(|s| s.to_header())
+            .map_err(|e| Error::Failed(format!("DKIM signing failed: {e}")))
     }
 }
 
@@ -96,16 +110,28 @@ pub fn generate(algorithm: Algorithm) -> Result<(String, String)> {
     let failed = |_| Error::Failed("cannot generate a key".into());
     let (der, record) = match algorithm {
         Algorithm::Rsa => {
-            let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).map_err(failed)?;
-            let private = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&pair).map_err(failed)?;
-            let public = aws_lc_rs::signature::KeyPair::public_key(&pair).as_der().map_err(failed)?;
+            let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+                .map_err(failed)?;
+            let private =
+                AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&pair).map_err(failed)?;
+            let public = aws_lc_rs::signature::KeyPair::public_key(&pair)
+                .as_der()
+                .map_err(failed)?;
             let record = format!("v=DKIM1; k=rsa; p={}", STANDARD.encode(public.as_ref()));
             (private.as_ref().to_vec(), record)
         }
         Algorithm::Ed25519 => {
-            let pkcs8 = Ed25519Key::generate_pkcs8().map_err(|_| Error::Failed("cannot generate a key".into()))?;
-            let key = Ed25519Key::from_pkcs8_der(&pkcs8).map_err(|_| Error::Failed("cannot generate a key".into()))?;
-            (pkcs8, format!("v=DKIM1; k=ed25519; p={}", STANDARD.encode(key.public_key())))
+            let pkcs8 = Ed25519Key::generate_pkcs8()
+                .map_err(|_| Error::Failed("cannot generate a key".into()))?;
+            let key = Ed25519Key::from_pkcs8_der(&pkcs8)
+                .map_err(|_| Error::Failed("cannot generate a key".into()))?;
+            (
+                pkcs8,
+                format!(
+                    "v=DKIM1; k=ed25519; p={}",
+                    STANDARD.encode(key.public_key())
+                ),
+            )
         }
     };
     Ok((pem("PRIVATE KEY", &der), record))

@@ -29,7 +29,8 @@ pub use dkim::Signer;
 
 const TOKEN_PLACEHOLDER: &str = "GazetteUnsubscribeTokenPlaceholder00";
 const MESSAGE_ID_PLACEHOLDER: &str = "GazetteMessageIdentifier";
-const _: () = assert!(TOKEN_PLACEHOLDER.len() == TOKEN_LEN && MESSAGE_ID_PLACEHOLDER.len() == MESSAGE_ID_HEX);
+const _: () =
+    assert!(TOKEN_PLACEHOLDER.len() == TOKEN_LEN && MESSAGE_ID_PLACEHOLDER.len() == MESSAGE_ID_HEX);
 
 /// Who a message goes to. `id` is the subscriber's id; `None` for a test send.
 #[derive(Debug, Clone, Copy)]
@@ -95,19 +96,28 @@ impl Factory {
             Kind::List => rendered.subject.clone(),
             Kind::Test => format!("[TEST] {}", rendered.subject),
         };
-        let phrase = if config.name.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ') {
+        let phrase = if config
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == ' ')
+        {
             config.name.clone()
         } else if config.name.is_ascii() && !config.name.contains(['"', '\\']) {
             format!("\"{}\"", config.name)
         } else {
             String::new()
         };
-        let list_id_header = format!("{phrase} <{}>", config.list_id).trim_start().to_string();
+        let list_id_header = format!("{phrase} <{}>", config.list_id)
+            .trim_start()
+            .to_string();
         let parts = Parts {
             rendered: rendered.clone(),
             subject,
             from: (config.from.name.clone(), config.from.address.clone()),
-            reply_to: config.reply_to.as_ref().map(|m| (m.name.clone(), m.address.clone())),
+            reply_to: config
+                .reply_to
+                .as_ref()
+                .map(|m| (m.name.clone(), m.address.clone())),
             date,
             base_url: config.base_url.clone(),
             unsubscribe_mailto: config.unsubscribe_mailto.clone(),
@@ -115,7 +125,10 @@ impl Factory {
             archive_url: format!("{}/archive", config.base_url),
         };
         let domain = config.domain().to_string();
-        let template = Template::locate(&parts, &format!("gz.{issue}.{MESSAGE_ID_PLACEHOLDER}@{domain}"));
+        let template = Template::locate(
+            &parts,
+            &format!("gz.{issue}.{MESSAGE_ID_PLACEHOLDER}@{domain}"),
+        );
         Factory {
             parts,
             template,
@@ -152,14 +165,18 @@ impl Factory {
     /// The unsubscribe URL of `recipient` (test sends get subscriber 0's, which
     /// the endpoint accepts and ignores).
     pub fn unsubscribe_url(&self, recipient: &Recipient<'_>) -> String {
-        let token = self.secret.unsubscribe_token(&self.list_id, recipient.id.unwrap_or(0));
+        let token = self
+            .secret
+            .unsubscribe_token(&self.list_id, recipient.id.unwrap_or(0));
         format!("{}/unsubscribe/{token}", self.parts.base_url)
     }
 
     /// Writes `recipient`'s complete message into `out` (cleared first) and
     /// returns its Message-ID.
     pub fn build(&self, recipient: &Recipient<'_>, out: &mut Vec<u8>) -> Result<String> {
-        let token = self.secret.unsubscribe_token(&self.list_id, recipient.id.unwrap_or(0));
+        let token = self
+            .secret
+            .unsubscribe_token(&self.list_id, recipient.id.unwrap_or(0));
         let id_part = self.message_id_part(recipient);
         let message_id = self.format_message_id(&id_part);
 
@@ -208,7 +225,11 @@ impl Template {
         if tokens.len() != expected || ids.len() != 1 {
             return None;
         }
-        Some(Template { bytes, tokens, message_id: ids.into_iter().next()? })
+        Some(Template {
+            bytes,
+            tokens,
+            message_id: ids.into_iter().next()?,
+        })
     }
 }
 
@@ -220,7 +241,8 @@ fn compose(parts: &Parts, token: &str, message_id: &str) -> Vec<u8> {
     if let Some(m) = &parts.unsubscribe_mailto {
         urls.push(format!("mailto:{m}?subject=unsubscribe-{token}"));
     }
-    let address = |(name, addr): &(Option<String>, String)| Address::new_address(name.clone(), addr.clone());
+    let address =
+        |(name, addr): &(Option<String>, String)| Address::new_address(name.clone(), addr.clone());
     let mut builder = MessageBuilder::new().from(address(&parts.from));
     if let Some(r) = &parts.reply_to {
         builder = builder.reply_to(address(r));
@@ -231,7 +253,10 @@ fn compose(parts: &Parts, token: &str, message_id: &str) -> Vec<u8> {
         .message_id(message_id)
         .header("List-Id", Raw::new(parts.list_id_header.as_str()))
         .header("List-Unsubscribe", URL::new_list(urls.into_iter()))
-        .header("List-Unsubscribe-Post", Raw::new("List-Unsubscribe=One-Click"))
+        .header(
+            "List-Unsubscribe-Post",
+            Raw::new("List-Unsubscribe=One-Click"),
+        )
         .header("List-Archive", URL::new(parts.archive_url.as_str()))
         .text_body(text)
         .html_body(html)
@@ -285,7 +310,10 @@ mod tests {
     #[test]
     fn finds_placeholders_across_soft_breaks() {
         let hay = b"xx ABC= \r\nA=\r\nBC AB=\r\nC";
-        assert_eq!(find_all(hay, b"ABC"), vec![vec![3, 4, 5], vec![10, 14, 15], vec![17, 18, 22]]);
+        assert_eq!(
+            find_all(hay, b"ABC"),
+            vec![vec![3, 4, 5], vec![10, 14, 15], vec![17, 18, 22]]
+        );
     }
 }
 
@@ -298,15 +326,24 @@ pub fn eml_for(
     to: &str,
     subscriber: Option<(u64, Option<String>)>,
 ) -> Result<Vec<u8>> {
-    let mailbox = crate::address::Mailbox::parse(to).map_err(|e| crate::Error::Input(format!("--to: {e}")))?;
+    let mailbox = crate::address::Mailbox::parse(to)
+        .map_err(|e| crate::Error::Input(format!("--to: {e}")))?;
     let address = mailbox.address;
     let secret = Secret::load(config)?;
     let signers = load_signers(config)?;
-    let kind = if subscriber.is_some() { Kind::List } else { Kind::Test };
+    let kind = if subscriber.is_some() {
+        Kind::List
+    } else {
+        Kind::Test
+    };
     let now = crate::clock::now()?.as_second();
     let factory = Factory::new(config, rendered, draft.issue, now, kind, secret, signers);
     let (id, name) = subscriber.map_or((None, mailbox.name), |(id, name)| (Some(id), name));
-    let recipient = Recipient { id, email: &address, name: name.as_deref() };
+    let recipient = Recipient {
+        id,
+        email: &address,
+        name: name.as_deref(),
+    };
     let mut out = Vec::new();
     factory.build(&recipient, &mut out)?;
     Ok(out)

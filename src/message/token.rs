@@ -47,10 +47,16 @@ impl Secret {
             }
         }
         let Some(path) = &config.secret_file else {
-            return Err(Error::Input(format!("no secret for unsubscribe tokens: {SECRET_HINT}")));
+            return Err(Error::Input(format!(
+                "no secret for unsubscribe tokens: {SECRET_HINT}"
+            )));
         };
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Input(format!("cannot read the secret_file {}: {e}; {SECRET_HINT}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::Input(format!(
+                "cannot read the secret_file {}: {e}; {SECRET_HINT}",
+                path.display()
+            ))
+        })?;
         Secret::new(text.trim().as_bytes(), &path.display().to_string())
     }
 
@@ -78,7 +84,10 @@ impl Secret {
     /// The unsubscribe token of `subscriber` on the list `list_id`.
     pub fn unsubscribe_token(&self, list_id: &str, subscriber: u64) -> String {
         let payload = payload(list_id, subscriber);
-        let tag = self.mac(b"unsubscribe", list_id, &payload).finalize().into_bytes();
+        let tag = self
+            .mac(b"unsubscribe", list_id, &payload)
+            .finalize()
+            .into_bytes();
         let mut bytes = payload.to_vec();
         bytes.extend_from_slice(&tag[..MAC_LEN]);
         URL_SAFE_NO_PAD.encode(bytes)
@@ -91,10 +100,15 @@ impl Secret {
         }
         let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
         let (payload, tag) = bytes.split_at_checked(PAYLOAD_LEN)?;
-        if tag.len() != MAC_LEN || payload[0] != PURPOSE_UNSUBSCRIBE || payload[1..3] != list_tag(list_id) {
+        if tag.len() != MAC_LEN
+            || payload[0] != PURPOSE_UNSUBSCRIBE
+            || payload[1..3] != list_tag(list_id)
+        {
             return None;
         }
-        self.mac(b"unsubscribe", list_id, payload).verify_truncated_left(tag).ok()?;
+        self.mac(b"unsubscribe", list_id, payload)
+            .verify_truncated_left(tag)
+            .ok()?;
         Some(u64::from_be_bytes(payload[3..11].try_into().ok()?))
     }
 
@@ -102,7 +116,10 @@ impl Secret {
     pub fn message_id_part(&self, list_id: &str, issue: u32, subscriber: u64) -> String {
         let mut payload = issue.to_be_bytes().to_vec();
         payload.extend_from_slice(&subscriber.to_be_bytes());
-        let tag = self.mac(b"message-id", list_id, &payload).finalize().into_bytes();
+        let tag = self
+            .mac(b"message-id", list_id, &payload)
+            .finalize()
+            .into_bytes();
         hex(&tag[..MESSAGE_ID_HEX / 2])
     }
 }
@@ -158,7 +175,11 @@ mod tests {
             let mut bytes = t.clone().into_bytes();
             bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
             let forged = String::from_utf8(bytes).unwrap();
-            assert_eq!(s.verify_unsubscribe("l.example", &forged), None, "position {i}");
+            assert_eq!(
+                s.verify_unsubscribe("l.example", &forged),
+                None,
+                "position {i}"
+            );
         }
         assert_eq!(s.verify_unsubscribe("l.example", &t[..TOKEN_LEN - 1]), None);
         assert_eq!(s.verify_unsubscribe("l.example", ""), None);
@@ -166,8 +187,13 @@ mod tests {
 
     #[test]
     fn short_secrets_are_refused_without_echoing_them() {
-        let err = Secret::new(b"hunter2", "GAZETTE_SECRET").unwrap_err().to_string();
-        assert!(err.contains("needs at least 32") && !err.contains("hunter2"), "{err}");
+        let err = Secret::new(b"hunter2", "GAZETTE_SECRET")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("needs at least 32") && !err.contains("hunter2"),
+            "{err}"
+        );
         assert_eq!(format!("{:?}", secret()), "Secret(redacted)");
     }
 

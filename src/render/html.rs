@@ -15,7 +15,7 @@ body, .body { margin: 0; padding: 0; background-color: #f2f3f5; }
 .container { background-color: #ffffff; max-width: 600px; }
 .cell { padding: 24px 32px; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 16px; line-height: 1.5; color: #1f2328; }
 .header { padding: 28px 32px 20px 32px; border-bottom: 4px solid BRAND; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; }
-h1 { margin: 0; font-size: 26px; line-height: 1.25; color: #1f2328; font-weight: bold; }
+.title { margin: 0; font-size: 26px; line-height: 1.25; color: #1f2328; font-weight: bold; }
 .meta { margin: 6px 0 0 0; font-size: 14px; color: #57606a; }
 p { margin: 0 0 16px 0; }
 h2 { margin: 32px 0 12px 0; padding-bottom: 6px; font-size: 20px; line-height: 1.3; color: BRAND; border-bottom: 1px solid #d0d7de; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; }
@@ -27,8 +27,8 @@ a { color: BRAND; text-decoration: underline; }
 .label { margin: 0 0 8px 0; font-size: 13px; letter-spacing: 1px; text-transform: uppercase; color: #57606a; }
 code { font-family: Menlo, Consolas, monospace; font-size: 14px; background-color: #eff1f3; }
 .footer { padding: 20px 32px 32px 32px; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 14px; line-height: 1.5; color: #57606a; border-top: 1px solid #d0d7de; }
-.footer p { margin: 0 0 10px 0; }
-.footer a { color: #57606a; }
+.footer-line { margin: 0 0 10px 0; }
+.footer-link { color: #57606a; }
 @media only screen and (max-width: 620px) {
   .container { width: 100% !important; }
   .cell, .header, .footer { padding-left: 16px !important; padding-right: 16px !important; }
@@ -36,8 +36,8 @@ code { font-family: Menlo, Consolas, monospace; font-size: 14px; background-colo
 @media (prefers-color-scheme: dark) {
   .body, .wrapper { background-color: #0d1117 !important; }
   .container, .sponsor { background-color: #161b22 !important; }
-  .cell, .sponsor-cell, h1 { color: #e6edf3 !important; }
-  .meta, .label, .footer, .footer a { color: #9198a1 !important; }
+  .cell, .sponsor-cell, .title { color: #e6edf3 !important; }
+  .meta, .label, .footer, .footer-link { color: #9198a1 !important; }
 }
 "#;
 
@@ -70,7 +70,7 @@ fn document(draft: &Draft, config: &Config, css: &str) -> Markup {
                 style { (PreEscaped(css)) }
             }
             body.body {
-                div.preheader style="display:none;max-height:0;max-width:0;opacity:0;overflow:hidden;mso-hide:all;font-size:1px;line-height:1px;color:#f2f3f5" {
+                div.preheader style="display:none;max-height:0;max-width:0;overflow:hidden;mso-hide:all" {
                     (draft.preheader)
                     // Keeps the client from filling the preview with body text.
                     (PreEscaped("&#847;&zwnj;&nbsp;".repeat(30)))
@@ -79,7 +79,7 @@ fn document(draft: &Draft, config: &Config, css: &str) -> Markup {
                     tr { td align="center" {
                         table.container role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" {
                             tr { td.header {
-                                h1 { (config.name) }
+                                h1.title { (config.name) }
                                 p.meta { "Issue #" (draft.issue) " · " (date) }
                             } }
                             tr { td.cell {
@@ -109,12 +109,12 @@ fn document(draft: &Draft, config: &Config, css: &str) -> Markup {
                                 }
                             } }
                             tr { td.footer {
-                                p { "You are receiving " (config.name) " because you subscribed to it." }
-                                p {
-                                    a href=(UNSUBSCRIBE_MARK) { "Unsubscribe" } " with one click · "
-                                    a href=(config.archive_url(draft.issue)) { "Read it in the archive" }
+                                p.footer-line { "You are receiving " (config.name) " because you subscribed to it." }
+                                p.footer-line {
+                                    a.footer-link href=(UNSUBSCRIBE_MARK) { "Unsubscribe" } " with one click · "
+                                    a.footer-link href=(config.archive_url(draft.issue)) { "Read it in the archive" }
                                 }
-                                p { @for (i, line) in config.postal_address.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+                                p.footer-line { @for (i, line) in config.postal_address.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
                                     @if i > 0 { br; }
                                     (line)
                                 } }

@@ -62,10 +62,16 @@ pub fn render(draft: &Draft, config: &Config) -> String {
     out
 }
 
+/// A heading, wrapped like any text (a sponsor's name comes from the draft),
+/// underlined as wide as its widest line.
 fn underline(out: &mut String, title: &str, ch: char) {
-    out.push_str(title);
-    out.push('\n');
-    let width = UnicodeWidthStr::width(title).max(1);
+    let mut width = 1;
+    for line in textwrap::wrap(title, wrap_options()) {
+        let line = line.trim_end();
+        width = width.max(UnicodeWidthStr::width(line));
+        out.push_str(line);
+        out.push('\n');
+    }
     out.extend(std::iter::repeat_n(ch, width));
     out.push_str("\n\n");
 }
@@ -93,9 +99,17 @@ fn paragraph(out: &mut String, title: Option<&str>, block: &Block) {
     wrap_into(out, &text);
 }
 
+fn wrap_options() -> textwrap::Options<'static> {
+    textwrap::Options::new(WIDTH)
+        .break_words(false)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+}
+
 /// Writes `text` wrapped at 72 columns, never breaking a word, one newline after.
+/// Lines break at spaces only: never inside a word, nor after its hyphens,
+/// so a URL or a `code-span` written in the text stays whole.
 fn wrap_into(out: &mut String, text: &str) {
-    let options = textwrap::Options::new(WIDTH).break_words(false);
+    let options = wrap_options();
     for line in text.split('\n') {
         for wrapped in textwrap::wrap(line, &options) {
             out.push_str(wrapped.trim_end());

@@ -1,0 +1,351 @@
+//! Transports: where a finished message goes, behind one small trait.
+//!
+//! The SMTP transport (lettre on tokio, a pool per relay) classifies every
+//! reply so the send loop never matches strings: 2xx sent, 4xx and dropped
+//! connections deferred, 5xx failed (5.1.x bounces the address), 535 stops the
+//! run. The outbox transport writes a Maildir for runs without a server.
+
+use super::settings::{Relay, TlsMode};
+use crate::error::{Error, Result};
+use lettre::address::Envelope as LettreEnvelope;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::{AsyncSmtpTransport, PoolConfig};
+use lettre::{AsyncTransport, Tokio1Executor};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The SMTP envelope of one message.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    pub from: String,
+    pub to: String,
+}
+
+/// What became of one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Accepted (2xx); the reply usually names the server's queue id.
+    Sent { reply: String },
+    /// Not now (4xx, dropped connection, timeout): try again later.
+    /// `relay_trouble` is set when the relay itself is unwell (refused
+    /// connection, 421), so it should rest.
+    Deferred {
+        code: Option<u16>,
+        reply: String,
+        relay_trouble: bool,
+    },
+    /// Refused for good (5xx). `bounce` when the address does not exist (5.1.x).
+    Failed {
+        code: u16,
+        reply: String,
+        bounce: bool,
+    },
+    /// The relay refused our credentials (535): the whole run stops.
+    AuthFailed { reply: String },
+    /// The relay cannot be used at all this run (TLS certificate refused).
+    RelayBroken { reply: String },
+}
+
+/// A future that sends one message.
+pub type Sending<'a> = Pin<Box<dyn Future<Output = Outcome> + Send + 'a>>;
+
+/// Sends raw message bytes to an envelope.
+pub trait Transport: Send + Sync {
+    fn send<'a>(&'a self, envelope: &'a Envelope, message: &'a [u8]) -> Sending<'a>;
+    /// A short name for messages and the confirmation prompt.
+    fn name(&self) -> String;
+}
+
+/// One SMTP relay with its connection pool.
+pub struct SmtpRelay {
+    relay: Relay,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+}
+
+impl SmtpRelay {
+    /// Builds the pool; the password comes from `password_file` or
+    /// `GAZETTE_SMTP_PASSWORD`, never from the config text.
+    pub fn new(relay: &Relay) -> Result<SmtpRelay> {
+        relay.check().map_err(Error::Input)?;
+        let mut builder =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(relay.host.as_str())
+                .port(relay.port)
+                .timeout(Some(relay.connect_timeout))
+                .pool_config(
+                    PoolConfig::new()
+                        .min_idle(0)
+                        .max_size(relay.connections as u32),
+                );
+        if relay.tls != TlsMode::None {
+            let mut params = TlsParameters::builder(relay.host.clone());
+            if let Some(ca) = &relay.ca_file {
+                let pem = std::fs::read(ca).map_err(Error::io(format!(
+                    "cannot read the CA file {}",
+                    ca.display()
+                )))?;
+                let cert = Certificate::from_pem(&pem).map_err(|e| {
+                    Error::Input(format!(
+                        "the CA file {} is not a PEM certificate: {e}",
+                        ca.display()
+                    ))
+                })?;
+                params = params.add_root_certificate(cert);
+            }
+            let params = params
+                .build_rustls()
+                .map_err(|e| Error::Input(format!("relay {}: TLS set-up: {e}", relay.name())))?;
+            builder = builder.tls(match relay.tls {
+                TlsMode::StartTls => Tls::Required(params),
+                _ => Tls::Wrapper(params),
+            });
+        }
+        if let Some(user) = &relay.username {
+            builder = builder.credentials(Credentials::new(user.clone(), password(relay)?));
+        }
+        if let Some(helo) = &relay.helo {
+            builder = builder.hello_name(ClientId::Domain(helo.clone()));
+        }
+        Ok(SmtpRelay {
+            relay: relay.clone(),
+            transport: builder.build(),
+        })
+    }
+
+    pub fn relay(&self) -> &Relay {
+        &self.relay
+    }
+}
+
+fn password(relay: &Relay) -> Result<String> {
+    if let Some(path) = &relay.password_file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::Input(format!(
+                "cannot read the password_file {}: {}",
+                path.display(),
+                e.kind()
+            ))
+        })?;
+        return Ok(text.trim_end_matches(['\r', '\n']).to_string());
+    }
+    match std::env::var("GAZETTE_SMTP_PASSWORD") {
+        Ok(p) if !p.is_empty() => Ok(p),
+        _ => Err(Error::Input(format!(
+            "relay {} has a username but no password: set GAZETTE_SMTP_PASSWORD or `password_file`",
+            relay.name()
+        ))),
+    }
+}
+
+impl Transport for SmtpRelay {
+    fn send<'a>(&'a self, envelope: &'a Envelope, message: &'a [u8]) -> Sending<'a> {
+        Box::pin(async move {
+            let (Ok(from), Ok(to)) = (envelope.from.parse(), envelope.to.parse()) else {
+                return Outcome::Failed {
+                    code: 553,
+                    reply: format!("invalid envelope address {}", envelope.to),
+                    bounce: false,
+                };
+            };
+            let env = match LettreEnvelope::new(Some(from), vec![to]) {
+                Ok(e) => e,
+                Err(e) => {
+                    return Outcome::Failed {
+                        code: 553,
+                        reply: e.to_string(),
+                        bounce: false,
+                    };
+                }
+            };
+            // lettre's own timeout covers only the connect: bound the whole exchange.
+            match tokio::time::timeout(
+                self.relay.command_timeout,
+                self.transport.send_raw(&env, message),
+            )
+            .await
+            {
+                Err(_) => Outcome::Deferred {
+                    code: None,
+                    reply: format!(
+                        "no reply from {} within {:?}",
+                        self.relay.name(),
+                        self.relay.command_timeout
+                    ),
+                    relay_trouble: false,
+                },
+                Ok(Ok(response)) => {
+                    let code: u16 = response.code().into();
+                    let text: Vec<&str> = response.message().collect();
+                    Outcome::Sent {
+                        reply: format!("{code} {}", text.join(" ")),
+                    }
+                }
+                Ok(Err(e)) => classify(&e, &self.relay),
+            }
+        })
+    }
+
+    fn name(&self) -> String {
+        self.relay.name()
+    }
+}
+
+/// Turns a lettre error into an outcome.
+fn classify(e: &lettre::transport::smtp::Error, relay: &Relay) -> Outcome {
+    let reply = e.to_string();
+    match e.status().map(u16::from) {
+        Some(535) | Some(534) | Some(530) if !e.is_transient() => Outcome::AuthFailed { reply },
+        Some(code) if e.is_transient() => Outcome::Deferred {
+            code: Some(code),
+            reply,
+            relay_trouble: code == 421,
+        },
+        Some(code) => Outcome::Failed {
+            code,
+            bounce: no_such_user(code, &reply),
+            reply,
+        },
+        None if e.is_tls() => Outcome::RelayBroken {
+            reply: format!("TLS with {} failed: {reply}", relay.name()),
+        },
+        None => Outcome::Deferred {
+            code: None,
+            reply: format!("{}: {reply}", relay.name()),
+            relay_trouble: true,
+        },
+    }
+}
+
+/// A permanent reply that means the address does not exist: an enhanced
+/// status 5.1.x (RFC 3463), or 550/551/553 with no enhanced status.
+fn no_such_user(code: u16, reply: &str) -> bool {
+    let enhanced = reply.split(|c: char| c.is_whitespace() || c == ':' || c == '(' || c == ')').find(|w| {
+        let mut parts = w.split('.');
+        matches!((parts.next(), parts.next(), parts.next(), parts.next()), (Some("5"), Some(_), Some(d), None) if d.chars().all(|c| c.is_ascii_digit()) && !d.is_empty())
+    });
+    match enhanced {
+        Some(w) => w.starts_with("5.1."),
+        None => matches!(code, 550 | 551 | 553),
+    }
+}
+
+/// A Maildir: each message is written to `tmp/` then renamed into `new/`,
+/// with `Return-Path` and `Delivered-To` lines as a local delivery adds them.
+pub struct Outbox {
+    dir: PathBuf,
+    counter: AtomicU64,
+}
+
+impl Outbox {
+    pub fn new(dir: &Path) -> Result<Outbox> {
+        for sub in ["tmp", "new", "cur"] {
+            let d = dir.join(sub);
+            std::fs::create_dir_all(&d).map_err(Error::io(format!(
+                "cannot create the outbox {}",
+                d.display()
+            )))?;
+        }
+        Ok(Outbox {
+            dir: dir.to_path_buf(),
+            counter: AtomicU64::new(0),
+        })
+    }
+
+    /// The folder new messages land in.
+    pub fn new_dir(&self) -> PathBuf {
+        self.dir.join("new")
+    }
+
+    fn write(&self, envelope: &Envelope, message: &[u8]) -> std::io::Result<String> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let name = format!(
+            "{}.M{}P{}Q{n}.gazette",
+            now.as_secs(),
+            now.subsec_micros(),
+            std::process::id()
+        );
+        let tmp = self.dir.join("tmp").join(&name);
+        let mut bytes = Vec::with_capacity(message.len() + 128);
+        bytes.extend_from_slice(
+            format!(
+                "Return-Path: <{}>\r\nDelivered-To: {}\r\n",
+                envelope.from, envelope.to
+            )
+            .as_bytes(),
+        );
+        bytes.extend_from_slice(message);
+        std::fs::write(&tmp, &bytes)?;
+        std::fs::rename(&tmp, self.dir.join("new").join(&name))?;
+        Ok(name)
+    }
+}
+
+impl Transport for Outbox {
+    fn send<'a>(&'a self, envelope: &'a Envelope, message: &'a [u8]) -> Sending<'a> {
+        Box::pin(async move {
+            match self.write(envelope, message) {
+                Ok(name) => Outcome::Sent {
+                    reply: format!("250 written to new/{name}"),
+                },
+                Err(e) => Outcome::Deferred {
+                    code: None,
+                    reply: format!("cannot write to the outbox: {e}"),
+                    relay_trouble: true,
+                },
+            }
+        })
+    }
+
+    fn name(&self) -> String {
+        format!("the outbox {}", self.new_dir().display())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_unknown_users() {
+        assert!(no_such_user(
+            550,
+            "permanent error (550): 5.1.1 <x@y>: Recipient address rejected: User unknown"
+        ));
+        assert!(no_such_user(550, "550 mailbox unavailable"));
+        assert!(!no_such_user(550, "550 5.7.1 Message rejected as spam"));
+        assert!(!no_such_user(554, "554 Transaction failed"));
+    }
+
+    #[test]
+    fn outbox_writes_a_maildir() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::new(dir.path()).unwrap();
+        let env = Envelope {
+            from: "b@example.org".into(),
+            to: "r@example.org".into(),
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let outcome = rt.block_on(outbox.send(&env, b"Subject: x\r\n\r\nbody\r\n"));
+        let Outcome::Sent { reply } = outcome else {
+            panic!("{outcome:?}")
+        };
+        let name = reply.strip_prefix("250 written to new/").unwrap();
+        let text = std::fs::read_to_string(dir.path().join("new").join(name)).unwrap();
+        assert_eq!(
+            text,
+            "Return-Path: <b@example.org>\r\nDelivered-To: r@example.org\r\nSubject: x\r\n\r\nbody\r\n"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+            0
+        );
+    }
+}

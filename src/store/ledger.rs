@@ -1,0 +1,261 @@
+//! The delivery ledger: one row per (issue, subscriber), written as the send
+//! goes, so that an interrupted send resumes without losing or doubling anyone.
+//!
+//! States: `pending` (in the audience, not tried), `sending` (handed to a
+//! connection; after a crash, in doubt and sent again with the same
+//! Message-ID), `sent`, `deferred` (a 4xx or a dropped connection; retried
+//! after `next_attempt`), `failed` (5xx) and `skipped` (unsubscribed or
+//! bounced before their turn). Times are Unix seconds.
+
+use super::Store;
+use crate::error::Result;
+use rusqlite::{OptionalExtension, Transaction, params};
+
+/// Migration 2: the ledger.
+pub const MIGRATION: &str = "
+CREATE TABLE sends (
+    issue     INTEGER PRIMARY KEY,
+    subject   TEXT NOT NULL,
+    started   INTEGER NOT NULL,
+    completed INTEGER
+) STRICT;
+CREATE TABLE deliveries (
+    issue         INTEGER NOT NULL REFERENCES sends (issue),
+    subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+    state         TEXT NOT NULL CHECK (state IN
+                      ('pending', 'sending', 'sent', 'deferred', 'failed', 'skipped')),
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    last_code     INTEGER,
+    last_reply    TEXT,
+    message_id    TEXT,
+    next_attempt  INTEGER,
+    updated       INTEGER NOT NULL,
+    PRIMARY KEY (issue, subscriber_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX deliveries_state ON deliveries (issue, state);
+";
+
+/// One recipient of a send, as the send loop needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub subscriber_id: i64,
+    pub email: String,
+    pub name: Option<String>,
+    pub attempts: u32,
+}
+
+/// A send as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendRecord {
+    pub issue: u32,
+    pub subject: String,
+    pub started: i64,
+    pub completed: Option<i64>,
+}
+
+/// Counts per state, with the last attempt.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StateCounts {
+    pub pending: u64,
+    pub sending: u64,
+    pub sent: u64,
+    pub deferred: u64,
+    pub failed: u64,
+    pub skipped: u64,
+    pub last_attempt: Option<i64>,
+}
+
+impl StateCounts {
+    /// Recipients still to be sent to (pending, in doubt or deferred).
+    pub fn remaining(&self) -> u64 {
+        self.pending + self.sending + self.deferred
+    }
+}
+
+/// What to write for one recipient.
+#[derive(Debug, Clone)]
+pub enum Update {
+    /// Handed to a connection.
+    Sending { subscriber_id: i64 },
+    Sent { subscriber_id: i64, code: Option<u16>, reply: String, message_id: String },
+    Deferred { subscriber_id: i64, code: Option<u16>, reply: String, message_id: String, next_attempt: i64 },
+    Failed { subscriber_id: i64, code: u16, reply: String, message_id: String, bounce: bool },
+    /// Back to pending without counting an attempt (a run stopped before it).
+    Release { subscriber_id: i64 },
+    Skipped { subscriber_id: i64 },
+}
+
+impl Store {
+    /// The send of `issue`, if one has begun.
+    pub fn send_record(&self, issue: u32) -> Result<Option<SendRecord>> {
+        self.conn()
+            .query_row("SELECT issue, subject, started, completed FROM sends WHERE issue = ?1", [issue], |r| {
+                Ok(SendRecord { issue: r.get(0)?, subject: r.get(1)?, started: r.get(2)?, completed: r.get(3)? })
+            })
+            .optional()
+            .map_err(self.error())
+    }
+
+    /// Every send, newest issue first.
+    pub fn send_records(&self) -> Result<Vec<SendRecord>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT issue, subject, started, completed FROM sends ORDER BY issue DESC")
+            .map_err(self.error())?;
+        let rows = stmt
+            .query_map([], |r| Ok(SendRecord { issue: r.get(0)?, subject: r.get(1)?, started: r.get(2)?, completed: r.get(3)? }))
+            .map_err(self.error())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.error())
+    }
+
+    /// Fixes the audience of `issue`: on its first send, every active
+    /// subscriber; with `include_new`, also those active now but not yet in it.
+    /// Returns how many recipients were added.
+    pub fn begin_send(&mut self, issue: u32, subject: &str, now: i64, include_new: bool) -> Result<u64> {
+        let fail = self.error();
+        let tx = self.write()?;
+        let fresh = tx
+            .execute("INSERT OR IGNORE INTO sends (issue, subject, started) VALUES (?1, ?2, ?3)", params![issue, subject, now])
+            .map_err(&fail)?
+            == 1;
+        let mut added = 0;
+        if fresh || include_new {
+            added = tx
+                .execute(
+                    "INSERT OR IGNORE INTO deliveries (issue, subscriber_id, state, updated)
+                     SELECT ?1, id, 'pending', ?2 FROM subscribers WHERE status = 'active'",
+                    params![issue, now],
+                )
+                .map_err(&fail)? as u64;
+            if added > 0 {
+                tx.execute("UPDATE sends SET completed = NULL WHERE issue = ?1", [issue]).map_err(&fail)?;
+            }
+        }
+        tx.commit().map_err(&fail)?;
+        Ok(added)
+    }
+
+    /// Up to `limit` recipients of `issue` still to send to, with ids above
+    /// `after`, in id order. Deferred ones count only once `next_attempt` is
+    /// at or before `retry_before` (pass `i64::MAX` to retry all at once).
+    pub fn pending_batch(&self, issue: u32, after: i64, limit: usize, retry_before: i64) -> Result<Vec<(Pending, bool)>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached(
+                "SELECT d.subscriber_id, s.email, s.name, d.attempts, s.status = 'active'
+                 FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+                 WHERE d.issue = ?1 AND d.subscriber_id > ?2
+                   AND (d.state IN ('pending', 'sending')
+                        OR (d.state = 'deferred' AND coalesce(d.next_attempt, 0) <= ?4))
+                 ORDER BY d.subscriber_id LIMIT ?3",
+            )
+            .map_err(self.error())?;
+        let rows = stmt
+            .query_map(params![issue, after, limit as i64, retry_before], |r| {
+                Ok((Pending { subscriber_id: r.get(0)?, email: r.get(1)?, name: r.get(2)?, attempts: r.get(3)? }, r.get(4)?))
+            })
+            .map_err(self.error())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.error())
+    }
+
+    /// Counts per state of `issue`'s ledger.
+    pub fn state_counts(&self, issue: u32) -> Result<StateCounts> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT state, count(*), max(updated) FROM deliveries WHERE issue = ?1 GROUP BY state")
+            .map_err(self.error())?;
+        let mut counts = StateCounts::default();
+        let rows = stmt
+            .query_map([issue], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64, r.get::<_, Option<i64>>(2)?)))
+            .map_err(self.error())?;
+        for row in rows {
+            let (state, n, last) = row.map_err(self.error())?;
+            match state.as_str() {
+                "pending" => counts.pending = n,
+                "sending" => counts.sending = n,
+                "sent" => counts.sent = n,
+                "deferred" => counts.deferred = n,
+                "failed" => counts.failed = n,
+                _ => counts.skipped = n,
+            }
+            if state != "pending" {
+                counts.last_attempt = counts.last_attempt.max(last);
+            }
+        }
+        Ok(counts)
+    }
+
+    /// The failed and deferred recipients of `issue` with their last reply.
+    pub fn problems(&self, issue: u32) -> Result<Vec<(String, String, Option<u16>, String)>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached(
+                "SELECT s.email, d.state, d.last_code, coalesce(d.last_reply, '')
+                 FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+                 WHERE d.issue = ?1 AND d.state IN ('failed', 'deferred') ORDER BY d.state, s.email",
+            )
+            .map_err(self.error())?;
+        let rows = stmt.query_map([issue], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).map_err(self.error())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.error())
+    }
+
+    /// Writes a group of updates in one transaction; marks the send complete
+    /// when nothing remains.
+    pub fn record(&mut self, issue: u32, updates: &[Update], now: i64) -> Result<()> {
+        let fail = self.error();
+        let tx = self.write()?;
+        apply(&tx, issue, updates, now).map_err(&fail)?;
+        tx.commit().map_err(&fail)
+    }
+
+    /// Marks the send of `issue` complete if no recipient remains; returns whether it is.
+    pub fn complete_if_done(&mut self, issue: u32, now: i64) -> Result<bool> {
+        let remaining = self.state_counts(issue)?.remaining();
+        if remaining == 0 {
+            self.conn()
+                .execute("UPDATE sends SET completed = coalesce(completed, ?2) WHERE issue = ?1", params![issue, now])
+                .map_err(self.error())?;
+        }
+        Ok(remaining == 0)
+    }
+}
+
+fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusqlite::Result<()> {
+    let mut state = tx.prepare_cached(
+        "UPDATE deliveries SET state = ?3, attempts = attempts + ?4, last_code = coalesce(?5, last_code),
+             last_reply = coalesce(?6, last_reply), message_id = coalesce(?7, message_id),
+             next_attempt = ?8, updated = ?9
+         WHERE issue = ?1 AND subscriber_id = ?2",
+    )?;
+    let mut bounce = tx.prepare_cached(
+        "UPDATE subscribers SET status = 'bounced', unsubscribed = ?2 WHERE id = ?1 AND status = 'active'",
+    )?;
+    let stamp = crate::store::subscriber::stamp(jiff::Timestamp::from_second(now).unwrap_or_default());
+    for u in updates {
+        let none = None::<String>;
+        match u {
+            Update::Sending { subscriber_id } => {
+                state.execute(params![issue, subscriber_id, "sending", 0, None::<u16>, none, none, None::<i64>, now])?
+            }
+            Update::Sent { subscriber_id, code, reply, message_id } => {
+                state.execute(params![issue, subscriber_id, "sent", 1, code, reply, message_id, None::<i64>, now])?
+            }
+            Update::Deferred { subscriber_id, code, reply, message_id, next_attempt } => {
+                state.execute(params![issue, subscriber_id, "deferred", 1, code, reply, message_id, next_attempt, now])?
+            }
+            Update::Failed { subscriber_id, code, reply, message_id, bounce: bounced } => {
+                if *bounced {
+                    bounce.execute(params![subscriber_id, stamp])?;
+                }
+                state.execute(params![issue, subscriber_id, "failed", 1, code, reply, message_id, None::<i64>, now])?
+            }
+            Update::Release { subscriber_id } => {
+                state.execute(params![issue, subscriber_id, "pending", 0, None::<u16>, none, none, None::<i64>, now])?
+            }
+            Update::Skipped { subscriber_id } => {
+                state.execute(params![issue, subscriber_id, "skipped", 0, None::<u16>, none, none, None::<i64>, now])?
+            }
+        };
+    }
+    Ok(())
+}
