@@ -40,6 +40,16 @@ pub enum Command {
     Preview(PreviewArgs),
     /// Manage the subscriber list
     Subscribers(crate::commands::subscribers::SubscribersArgs),
+    /// Send an issue: test sends, or to the list with a per-recipient ledger
+    ///
+    /// A list send fixes its audience (the active subscribers) when it begins,
+    /// records every recipient as it goes, and can be interrupted and run again:
+    /// it then sends to exactly those not yet sent. Exit status: 0 all sent,
+    /// 75 some deferred (a later run retries them), 1 some failed permanently,
+    /// 2 bad input or config, 130/143 interrupted by SIGINT/SIGTERM.
+    Send(SendArgs),
+    /// Show how each issue's send stands: sent, deferred, failed, pending
+    Status(StatusArgs),
     /// DKIM keys: make one and print the DNS record to publish
     #[command(subcommand)]
     Dkim(DkimCommand),
@@ -119,4 +129,45 @@ pub struct PreviewArgs {
     /// The port on 127.0.0.1 (default: a free one)
     #[arg(long, default_value_t = 0)]
     pub port: u16,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SendArgs {
+    /// The draft to send
+    pub draft: PathBuf,
+    /// Send only to these addresses (comma-separated), subject prefixed `[TEST] `;
+    /// the ledger is untouched
+    #[arg(long, value_name = "ADDR[,ADDR...]", value_delimiter = ',')]
+    pub test: Vec<String>,
+    /// Do not ask for confirmation (required without a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Build every message and report counts and size, without connecting
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also send to subscribers who became active after this issue's send began
+    #[arg(long)]
+    pub include_new: bool,
+    /// Override the configured transport: smtp://HOST:PORT, smtp://HOST:PORT?tls=starttls,
+    /// smtps://HOST:PORT (user name as user@HOST; password from GAZETTE_SMTP_PASSWORD), outbox:DIR
+    #[arg(long, env = "GAZETTE_TRANSPORT", value_name = "URL")]
+    pub transport: Option<String>,
+    /// Connections per relay (overrides `connections`)
+    #[arg(long, value_name = "N")]
+    pub connections: Option<usize>,
+    /// Messages per second per relay (overrides `rate`)
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
+    /// Print the closing summary as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// Only this draft's issue (default: every issue sent or being sent)
+    pub draft: Option<PathBuf>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
 }

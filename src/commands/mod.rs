@@ -8,6 +8,8 @@ pub mod dkim;
 pub mod new;
 pub mod preview;
 pub mod render;
+pub mod send;
+pub mod status;
 pub mod subscribers;
 
 use crate::cli::{Cli, Command};
@@ -26,6 +28,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Render(args) => render::run(&root, args),
         Command::Preview(args) => preview::run(&root, args),
         Command::Subscribers(args) => subscribers::run(&root, args),
+        Command::Send(args) => send::run(&root, args),
+        Command::Status(args) => status::run(&root, args),
         Command::Dkim(crate::cli::DkimCommand::Keygen(args)) => dkim::keygen(&root, args),
     }
 }

@@ -4,3 +4,6 @@
 
 pub mod settings;
 pub mod transport;
+
+pub mod engine;
+pub mod rate;

@@ -76,22 +76,54 @@ impl StateCounts {
 #[derive(Debug, Clone)]
 pub enum Update {
     /// Handed to a connection.
-    Sending { subscriber_id: i64 },
-    Sent { subscriber_id: i64, code: Option<u16>, reply: String, message_id: String },
-    Deferred { subscriber_id: i64, code: Option<u16>, reply: String, message_id: String, next_attempt: i64 },
-    Failed { subscriber_id: i64, code: u16, reply: String, message_id: String, bounce: bool },
+    Sending {
+        subscriber_id: i64,
+    },
+    Sent {
+        subscriber_id: i64,
+        code: Option<u16>,
+        reply: String,
+        message_id: String,
+    },
+    Deferred {
+        subscriber_id: i64,
+        code: Option<u16>,
+        reply: String,
+        message_id: String,
+        next_attempt: i64,
+    },
+    Failed {
+        subscriber_id: i64,
+        code: u16,
+        reply: String,
+        message_id: String,
+        bounce: bool,
+    },
     /// Back to pending without counting an attempt (a run stopped before it).
-    Release { subscriber_id: i64 },
-    Skipped { subscriber_id: i64 },
+    Release {
+        subscriber_id: i64,
+    },
+    Skipped {
+        subscriber_id: i64,
+    },
 }
 
 impl Store {
     /// The send of `issue`, if one has begun.
     pub fn send_record(&self, issue: u32) -> Result<Option<SendRecord>> {
         self.conn()
-            .query_row("SELECT issue, subject, started, completed FROM sends WHERE issue = ?1", [issue], |r| {
-                Ok(SendRecord { issue: r.get(0)?, subject: r.get(1)?, started: r.get(2)?, completed: r.get(3)? })
-            })
+            .query_row(
+                "SELECT issue, subject, started, completed FROM sends WHERE issue = ?1",
+                [issue],
+                |r| {
+                    Ok(SendRecord {
+                        issue: r.get(0)?,
+                        subject: r.get(1)?,
+                        started: r.get(2)?,
+                        completed: r.get(3)?,
+                    })
+                },
+            )
             .optional()
             .map_err(self.error())
     }
@@ -100,10 +132,19 @@ impl Store {
     pub fn send_records(&self) -> Result<Vec<SendRecord>> {
         let mut stmt = self
             .conn()
-            .prepare_cached("SELECT issue, subject, started, completed FROM sends ORDER BY issue DESC")
+            .prepare_cached(
+                "SELECT issue, subject, started, completed FROM sends ORDER BY issue DESC",
+            )
             .map_err(self.error())?;
         let rows = stmt
-            .query_map([], |r| Ok(SendRecord { issue: r.get(0)?, subject: r.get(1)?, started: r.get(2)?, completed: r.get(3)? }))
+            .query_map([], |r| {
+                Ok(SendRecord {
+                    issue: r.get(0)?,
+                    subject: r.get(1)?,
+                    started: r.get(2)?,
+                    completed: r.get(3)?,
+                })
+            })
             .map_err(self.error())?;
         rows.collect::<rusqlite::Result<_>>().map_err(self.error())
     }
@@ -111,11 +152,20 @@ impl Store {
     /// Fixes the audience of `issue`: on its first send, every active
     /// subscriber; with `include_new`, also those active now but not yet in it.
     /// Returns how many recipients were added.
-    pub fn begin_send(&mut self, issue: u32, subject: &str, now: i64, include_new: bool) -> Result<u64> {
+    pub fn begin_send(
+        &mut self,
+        issue: u32,
+        subject: &str,
+        now: i64,
+        include_new: bool,
+    ) -> Result<u64> {
         let fail = self.error();
         let tx = self.write()?;
         let fresh = tx
-            .execute("INSERT OR IGNORE INTO sends (issue, subject, started) VALUES (?1, ?2, ?3)", params![issue, subject, now])
+            .execute(
+                "INSERT OR IGNORE INTO sends (issue, subject, started) VALUES (?1, ?2, ?3)",
+                params![issue, subject, now],
+            )
             .map_err(&fail)?
             == 1;
         let mut added = 0;
@@ -128,7 +178,11 @@ impl Store {
                 )
                 .map_err(&fail)? as u64;
             if added > 0 {
-                tx.execute("UPDATE sends SET completed = NULL WHERE issue = ?1", [issue]).map_err(&fail)?;
+                tx.execute(
+                    "UPDATE sends SET completed = NULL WHERE issue = ?1",
+                    [issue],
+                )
+                .map_err(&fail)?;
             }
         }
         tx.commit().map_err(&fail)?;
@@ -138,7 +192,13 @@ impl Store {
     /// Up to `limit` recipients of `issue` still to send to, with ids above
     /// `after`, in id order. Deferred ones count only once `next_attempt` is
     /// at or before `retry_before` (pass `i64::MAX` to retry all at once).
-    pub fn pending_batch(&self, issue: u32, after: i64, limit: usize, retry_before: i64) -> Result<Vec<(Pending, bool)>> {
+    pub fn pending_batch(
+        &self,
+        issue: u32,
+        after: i64,
+        limit: usize,
+        retry_before: i64,
+    ) -> Result<Vec<(Pending, bool)>> {
         let mut stmt = self
             .conn()
             .prepare_cached(
@@ -152,7 +212,15 @@ impl Store {
             .map_err(self.error())?;
         let rows = stmt
             .query_map(params![issue, after, limit as i64, retry_before], |r| {
-                Ok((Pending { subscriber_id: r.get(0)?, email: r.get(1)?, name: r.get(2)?, attempts: r.get(3)? }, r.get(4)?))
+                Ok((
+                    Pending {
+                        subscriber_id: r.get(0)?,
+                        email: r.get(1)?,
+                        name: r.get(2)?,
+                        attempts: r.get(3)?,
+                    },
+                    r.get(4)?,
+                ))
             })
             .map_err(self.error())?;
         rows.collect::<rusqlite::Result<_>>().map_err(self.error())
@@ -166,7 +234,13 @@ impl Store {
             .map_err(self.error())?;
         let mut counts = StateCounts::default();
         let rows = stmt
-            .query_map([issue], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64, r.get::<_, Option<i64>>(2)?)))
+            .query_map([issue], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)? as u64,
+                    r.get::<_, Option<i64>>(2)?,
+                ))
+            })
             .map_err(self.error())?;
         for row in rows {
             let (state, n, last) = row.map_err(self.error())?;
@@ -195,7 +269,11 @@ impl Store {
                  WHERE d.issue = ?1 AND d.state IN ('failed', 'deferred') ORDER BY d.state, s.email",
             )
             .map_err(self.error())?;
-        let rows = stmt.query_map([issue], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).map_err(self.error())?;
+        let rows = stmt
+            .query_map([issue], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .map_err(self.error())?;
         rows.collect::<rusqlite::Result<_>>().map_err(self.error())
     }
 
@@ -213,7 +291,10 @@ impl Store {
         let remaining = self.state_counts(issue)?.remaining();
         if remaining == 0 {
             self.conn()
-                .execute("UPDATE sends SET completed = coalesce(completed, ?2) WHERE issue = ?1", params![issue, now])
+                .execute(
+                    "UPDATE sends SET completed = coalesce(completed, ?2) WHERE issue = ?1",
+                    params![issue, now],
+                )
                 .map_err(self.error())?;
         }
         Ok(remaining == 0)
@@ -230,32 +311,127 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
     let mut bounce = tx.prepare_cached(
         "UPDATE subscribers SET status = 'bounced', unsubscribed = ?2 WHERE id = ?1 AND status = 'active'",
     )?;
-    let stamp = crate::store::subscriber::stamp(jiff::Timestamp::from_second(now).unwrap_or_default());
+    let stamp =
+        crate::store::subscriber::stamp(jiff::Timestamp::from_second(now).unwrap_or_default());
     for u in updates {
         let none = None::<String>;
         match u {
-            Update::Sending { subscriber_id } => {
-                state.execute(params![issue, subscriber_id, "sending", 0, None::<u16>, none, none, None::<i64>, now])?
-            }
-            Update::Sent { subscriber_id, code, reply, message_id } => {
-                state.execute(params![issue, subscriber_id, "sent", 1, code, reply, message_id, None::<i64>, now])?
-            }
-            Update::Deferred { subscriber_id, code, reply, message_id, next_attempt } => {
-                state.execute(params![issue, subscriber_id, "deferred", 1, code, reply, message_id, next_attempt, now])?
-            }
-            Update::Failed { subscriber_id, code, reply, message_id, bounce: bounced } => {
+            Update::Sending { subscriber_id } => state.execute(params![
+                issue,
+                subscriber_id,
+                "sending",
+                0,
+                None::<u16>,
+                none,
+                none,
+                None::<i64>,
+                now
+            ])?,
+            Update::Sent {
+                subscriber_id,
+                code,
+                reply,
+                message_id,
+            } => state.execute(params![
+                issue,
+                subscriber_id,
+                "sent",
+                1,
+                code,
+                reply,
+                message_id,
+                None::<i64>,
+                now
+            ])?,
+            Update::Deferred {
+                subscriber_id,
+                code,
+                reply,
+                message_id,
+                next_attempt,
+            } => state.execute(params![
+                issue,
+                subscriber_id,
+                "deferred",
+                1,
+                code,
+                reply,
+                message_id,
+                next_attempt,
+                now
+            ])?,
+            Update::Failed {
+                subscriber_id,
+                code,
+                reply,
+                message_id,
+                bounce: bounced,
+            } => {
                 if *bounced {
                     bounce.execute(params![subscriber_id, stamp])?;
                 }
-                state.execute(params![issue, subscriber_id, "failed", 1, code, reply, message_id, None::<i64>, now])?
+                state.execute(params![
+                    issue,
+                    subscriber_id,
+                    "failed",
+                    1,
+                    code,
+                    reply,
+                    message_id,
+                    None::<i64>,
+                    now
+                ])?
             }
-            Update::Release { subscriber_id } => {
-                state.execute(params![issue, subscriber_id, "pending", 0, None::<u16>, none, none, None::<i64>, now])?
-            }
-            Update::Skipped { subscriber_id } => {
-                state.execute(params![issue, subscriber_id, "skipped", 0, None::<u16>, none, none, None::<i64>, now])?
-            }
+            Update::Release { subscriber_id } => state.execute(params![
+                issue,
+                subscriber_id,
+                "pending",
+                0,
+                None::<u16>,
+                none,
+                none,
+                None::<i64>,
+                now
+            ])?,
+            Update::Skipped { subscriber_id } => state.execute(params![
+                issue,
+                subscriber_id,
+                "skipped",
+                0,
+                None::<u16>,
+                none,
+                none,
+                None::<i64>,
+                now
+            ])?,
         };
     }
     Ok(())
+}
+
+impl Store {
+    /// How many subscribers are active now.
+    pub fn active_count(&self) -> Result<u64> {
+        self.conn()
+            .query_row(
+                "SELECT count(*) FROM subscribers WHERE status = 'active'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(self.error())
+    }
+
+    /// Active subscribers not yet in the audience of `issue`.
+    pub fn new_since_send(&self, issue: u32) -> Result<u64> {
+        self.conn()
+            .query_row(
+                "SELECT count(*) FROM subscribers s WHERE s.status = 'active'
+                 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.issue = ?1 AND d.subscriber_id = s.id)",
+                [issue],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(self.error())
+    }
 }

@@ -8,7 +8,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, oldest first. Append new ones at the end.
-pub const MIGRATIONS: &[&str] = &[SUBSCRIBERS];
+pub const MIGRATIONS: &[&str] = &[SUBSCRIBERS, super::ledger::MIGRATION];
 
 /// 1: subscribers and the suppression list.
 ///

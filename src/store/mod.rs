@@ -8,6 +8,7 @@
 pub mod export;
 pub mod header;
 pub mod import;
+pub mod ledger;
 pub mod merge;
 pub mod migrations;
 pub mod subscriber;
@@ -21,7 +22,7 @@ use crate::error::{Error, Result};
 use migrations::Migrated;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a process waits for another one's write lock before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -54,8 +55,11 @@ impl Store {
         let fail = store_error(&path);
         conn.busy_timeout(BUSY_TIMEOUT).map_err(&fail)?;
         conn.set_prepared_statement_cache_capacity(32);
-        // Returns the mode now in force: "wal", or "memory" for :memory:.
-        conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+        wal(&conn).map_err(&fail)?;
+        // In WAL mode NORMAL loses no committed transaction on a crash of the
+        // process (only, at worst, the last ones on a power cut), and makes
+        // the ledger's per-result commits cheap.
+        conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(&fail)?;
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(&fail)?;
@@ -99,6 +103,32 @@ impl Store {
     pub fn error(&self) -> impl Fn(rusqlite::Error) -> Error + use<> {
         store_error(&self.path)
     }
+}
+
+/// Puts the database in WAL mode, so that readers never block the writer.
+///
+/// Switching a new database to WAL takes an exclusive lock for which SQLite
+/// does not call the busy handler, so when two processes create the store at
+/// once one of them is told "database is locked" at once: retry until
+/// [`BUSY_TIMEOUT`], as the busy handler would.
+fn wal(conn: &Connection) -> rusqlite::Result<()> {
+    let start = Instant::now();
+    loop {
+        // Returns the mode now in force: "wal", or "memory" for :memory:.
+        let tried = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0));
+        match tried {
+            Ok(_) => return Ok(()),
+            Err(e) if is_busy(&e) && start.elapsed() < BUSY_TIMEOUT => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
+    matches!(e.sqlite_error_code(), Some(DatabaseBusy | DatabaseLocked))
 }
 
 fn store_error(path: &Path) -> impl Fn(rusqlite::Error) -> Error + use<> {

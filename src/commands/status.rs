@@ -1,0 +1,82 @@
+//! `gazette status`: how each issue's send stands, from the ledger.
+
+use super::{load_ok, resolve_draft};
+use crate::cli::StatusArgs;
+use crate::config::Config;
+use crate::error::Result;
+use crate::store::Store;
+use std::path::Path;
+
+pub fn run(root: &Path, args: StatusArgs) -> Result<u8> {
+    let config = Config::load(root)?;
+    let store = Store::open(&config.database)?;
+    let records = match &args.draft {
+        Some(path) => {
+            let (draft, _, _) = load_ok(&config, &resolve_draft(root, path))?;
+            match store.send_record(draft.issue)? {
+                Some(r) => vec![r],
+                None => {
+                    if args.json {
+                        println!("[]");
+                    } else {
+                        println!("issue #{}: not sent yet", draft.issue);
+                    }
+                    return Ok(0);
+                }
+            }
+        }
+        None => store.send_records()?,
+    };
+    let tz = &config.timezone;
+    let when = |t: Option<i64>| {
+        t.and_then(|s| jiff::Timestamp::from_second(s).ok())
+            .map_or_else(
+                || "-".to_string(),
+                |ts| {
+                    ts.to_zoned(tz.clone())
+                        .strftime("%Y-%m-%d %H:%M %Z")
+                        .to_string()
+                },
+            )
+    };
+    let mut json = Vec::new();
+    for record in &records {
+        let c = store.state_counts(record.issue)?;
+        let state = if record.completed.is_some() {
+            "complete"
+        } else {
+            "incomplete"
+        };
+        let problems = store.problems(record.issue)?;
+        if args.json {
+            json.push(serde_json::json!({
+                "issue": record.issue, "subject": record.subject, "state": state,
+                "counts": c, "started": record.started, "completed": record.completed,
+                "problems": problems.iter().map(|(email, st, code, reply)| serde_json::json!({
+                    "email": email, "state": st, "code": code, "reply": reply})).collect::<Vec<_>>(),
+            }));
+            continue;
+        }
+        println!(
+            "issue #{}: {state}: sent {}, deferred {}, failed {}, pending {}, skipped {}; last attempt {}",
+            record.issue,
+            c.sent,
+            c.deferred,
+            c.failed,
+            c.pending + c.sending,
+            c.skipped,
+            when(c.last_attempt)
+        );
+        for (email, st, code, reply) in problems {
+            let code = code.map_or_else(String::new, |c| format!("{c} "));
+            let reply = reply.strip_prefix(&code).unwrap_or(&reply);
+            println!("  {st:8} {email}: {code}{reply}");
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::Value::Array(json));
+    } else if records.is_empty() {
+        println!("no issue has been sent yet");
+    }
+    Ok(0)
+}
