@@ -134,7 +134,16 @@ pub struct PreviewArgs {
 #[derive(Debug, clap::Args)]
 pub struct SendArgs {
     /// The draft to send
-    pub draft: PathBuf,
+    #[arg(required_unless_present = "due", conflicts_with = "due")]
+    pub draft: Option<PathBuf>,
+    /// Send every draft whose `send_at` has come and whose send is not complete,
+    /// oldest first, as `send DRAFT --yes` would (for cron: silent when nothing is due,
+    /// and a second run while one is going exits at once)
+    #[arg(long, conflicts_with_all = ["test", "dry_run", "include_new"])]
+    pub due: bool,
+    /// With --due: say so when another run holds the lock or nothing is due
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// Send only to these addresses (comma-separated), subject prefixed `[TEST] `;
     /// the ledger is untouched
     #[arg(long, value_name = "ADDR[,ADDR...]", value_delimiter = ',')]

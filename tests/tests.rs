@@ -2,4 +2,5 @@
 
 mod compose;
 mod message;
+mod send;
 mod subscribers;

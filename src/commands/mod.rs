@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod dkim;
+pub mod due;
 pub mod new;
 pub mod preview;
 pub mod render;

@@ -22,10 +22,27 @@ use std::sync::Arc;
 pub const EXIT_DEFERRED: u8 = 75;
 
 pub fn run(root: &Path, args: SendArgs) -> Result<u8> {
+    if args.due {
+        return super::due::run(root, &args);
+    }
     let config = Config::load(root)?;
-    let (draft, _warnings, _) = load_ok(&config, &resolve_draft(root, &args.draft))?;
+    let path = args.draft.clone().unwrap_or_default();
+    send_one(root, &config, &path, &args, i64::MAX)
+}
+
+/// Sends one draft. Deferred recipients whose next attempt is after
+/// `retry_before` (Unix seconds) wait for a later run.
+pub fn send_one(
+    root: &Path,
+    config: &Config,
+    path: &Path,
+    args: &SendArgs,
+    retry_before: i64,
+) -> Result<u8> {
+    let config = config.clone();
+    let (draft, _warnings, _) = load_ok(&config, &resolve_draft(root, path))?;
     let rendered = render::render(&draft, &config);
-    let transport = transport_setting(&config, root, &args)?;
+    let transport = transport_setting(&config, root, args)?;
     let secret = Secret::load(&config)?;
     let signers = load_signers(&config)?;
     let now = clock::now()?;
@@ -43,7 +60,7 @@ pub fn run(root: &Path, args: SendArgs) -> Result<u8> {
             secret,
             signers,
         );
-        return runtime.block_on(test_send(&config, &transport, &args, factory));
+        return runtime.block_on(test_send(&config, &transport, args, factory));
     }
     let factory = Arc::new(Factory::new(
         &config,
@@ -59,7 +76,15 @@ pub fn run(root: &Path, args: SendArgs) -> Result<u8> {
         return dry_run(&store, &draft, &factory);
     }
     runtime.block_on(list_send(
-        &config, &mut store, &draft, &rendered, transport, &args, factory,
+        &config,
+        &mut store,
+        &draft,
+        &rendered,
+        transport,
+        args,
+        factory,
+        retry_before,
+        path,
     ))
 }
 
@@ -233,6 +258,8 @@ async fn list_send(
     setting: TransportSetting,
     args: &SendArgs,
     factory: Arc<Factory>,
+    retry_before: i64,
+    path: &Path,
 ) -> Result<u8> {
     let routes = routes(&setting, args)?;
     let issue = draft.issue;
@@ -250,6 +277,14 @@ async fn list_send(
         }
     };
     if to_send == 0 {
+        if args.due {
+            // Deferred recipients whose backoff has not passed: nothing to say.
+            return Ok(if store.state_counts(issue)?.remaining() > 0 {
+                EXIT_DEFERRED
+            } else {
+                0
+            });
+        }
         if existing.is_some() {
             let c = store.state_counts(issue)?;
             eprintln!(
@@ -289,8 +324,7 @@ async fn list_send(
         factory,
         delivery: &config.delivery,
         routes,
-        // Typed by hand (or by a script with --yes): deferred recipients are retried at once.
-        retry_before: i64::MAX,
+        retry_before,
         now: || clock::now().map(|t| t.as_second()).unwrap_or_default(),
     };
     let report = engine::run(store, plan, progress.as_mut(), &mut stop).await?;
@@ -300,7 +334,7 @@ async fn list_send(
     if let TransportSetting::Outbox(dir) = &setting {
         eprintln!("gazette: the messages are in {}", dir.join("new").display());
     }
-    Ok(exit_code(&report, complete, &args.draft))
+    Ok(exit_code(&report, complete, path))
 }
 
 fn exit_code(report: &Report, complete: bool, draft: &Path) -> u8 {

@@ -422,6 +422,20 @@ impl Store {
             .map_err(self.error())
     }
 
+    /// Recipients of `issue` a run would try now: pending, in doubt, or
+    /// deferred with their next attempt at or before `retry_before`.
+    pub fn eligible_count(&self, issue: u32, retry_before: i64) -> Result<u64> {
+        self.conn()
+            .query_row(
+                "SELECT count(*) FROM deliveries WHERE issue = ?1
+                 AND (state IN ('pending', 'sending') OR (state = 'deferred' AND coalesce(next_attempt, 0) <= ?2))",
+                params![issue, retry_before],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(self.error())
+    }
+
     /// Active subscribers not yet in the audience of `issue`.
     pub fn new_since_send(&self, issue: u32) -> Result<u64> {
         self.conn()
