@@ -50,6 +50,8 @@ pub enum Command {
     Send(SendArgs),
     /// Show how each issue's send stands: sent, deferred, failed, pending
     Status(StatusArgs),
+    /// List drafts with their send_at (in the config's time zone and UTC) and state
+    Schedule,
     /// DKIM keys: make one and print the DNS record to publish
     #[command(subcommand)]
     Dkim(DkimCommand),
@@ -131,7 +133,7 @@ pub struct PreviewArgs {
     pub port: u16,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct SendArgs {
     /// The draft to send
     #[arg(required_unless_present = "due", conflicts_with = "due")]

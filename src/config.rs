@@ -69,6 +69,9 @@ pub struct Config {
     pub dkim: Vec<DkimKey>,
     /// Transport, envelope sender, retries.
     pub delivery: crate::send::settings::Delivery,
+    /// A draft more than this past its `send_at`, not yet begun, is not sent by
+    /// `send --due` (default 24 hours).
+    pub max_lateness: jiff::SignedDuration,
 }
 
 impl Config {
@@ -197,6 +200,21 @@ impl Config {
             None => Vec::new(),
             Some(v) => read_dkim(root, v, from.as_ref(), f.diags),
         };
+        let max_lateness = match f.opt_str("max_lateness") {
+            None => Some(jiff::SignedDuration::from_hours(24)),
+            Some(v) => match v.get_ref().parse::<jiff::SignedDuration>() {
+                Ok(d) if d.is_positive() => Some(d),
+                _ => {
+                    let d = Diagnostic::error(
+                        v.span(),
+                        format!("`max_lateness` = `{}` is not a duration", v.get_ref()),
+                    )
+                    .with_hint("write hours and minutes, like \"24h\" or \"6h 30m\"");
+                    f.diags.push(d);
+                    None
+                }
+            },
+        };
         let delivery =
             crate::send::settings::Delivery::read(root, &mut f, from.as_ref().map(Mailbox::domain));
         f.finish();
@@ -227,6 +245,7 @@ impl Config {
             database,
             dkim,
             delivery: delivery.unwrap(),
+            max_lateness: max_lateness.unwrap(),
         })
     }
 

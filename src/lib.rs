@@ -13,8 +13,10 @@ pub mod diag;
 pub mod draft;
 pub mod error;
 pub mod fields;
+pub mod lock;
 pub mod message;
 pub mod render;
+pub mod schedule;
 pub mod send;
 pub mod store;
 

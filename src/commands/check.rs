@@ -77,6 +77,17 @@ pub fn diagnostics(loaded: &Loaded, others: &[&Draft], config: &Config) -> Vec<D
             lint::earlier_links(draft, others, &mut diags);
             let rendered = render::render(draft, config);
             lint::html_size(render::encoded_html_size(&rendered.html), &mut diags);
+            if let Ok(now) = crate::clock::now() {
+                let store = super::due::open_existing(config).ok().flatten();
+                let ledger = super::due::ledger_state(store.as_ref(), draft.issue)
+                    .unwrap_or(crate::schedule::Ledger::NotStarted);
+                lint::send_at(
+                    draft,
+                    ledger != crate::schedule::Ledger::NotStarted,
+                    now,
+                    &mut diags,
+                );
+            }
             diags.sort_by_key(|d| d.span.start);
             diags
         }

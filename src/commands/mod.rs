@@ -9,6 +9,7 @@ pub mod due;
 pub mod new;
 pub mod preview;
 pub mod render;
+pub mod schedule;
 pub mod send;
 pub mod status;
 pub mod subscribers;
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Subscribers(args) => subscribers::run(&root, args),
         Command::Send(args) => send::run(&root, args),
         Command::Status(args) => status::run(&root, args),
+        Command::Schedule => schedule::run(&root),
         Command::Dkim(crate::cli::DkimCommand::Keygen(args)) => dkim::keygen(&root, args),
     }
 }

@@ -314,6 +314,12 @@ async fn list_send(
         args.yes,
     )?;
 
+    let Some(_lock) = crate::lock::try_acquire(config)? else {
+        return Err(Error::Failed(format!(
+            "another gazette send is running (it holds {}); wait for it to finish",
+            config.data_dir().join("send.lock").display()
+        )));
+    };
     let now = clock::now()?.as_second();
     store.begin_send(issue, &rendered.subject, now, args.include_new)?;
     let total = store.state_counts(issue)?.remaining();

@@ -37,3 +37,24 @@ pub fn html_size(encoded_bytes: usize, diags: &mut Vec<Diagnostic>) {
         diags.push(Diagnostic::warning(0..0, msg).with_hint("move some items to the next issue"));
     }
 }
+
+/// Warns when `send_at` has passed for an issue not yet sent, or is more than
+/// 30 days ahead (a wrong year or month, most likely).
+pub fn send_at(draft: &Draft, started: bool, now: jiff::Timestamp, diags: &mut Vec<Diagnostic>) {
+    let (Some(at), Some(span)) = (draft.send_at, draft.send_at_span.clone()) else {
+        return;
+    };
+    if at < now && !started {
+        let msg = format!(
+            "`send_at` {at} has passed and issue #{} has not been sent",
+            draft.issue
+        );
+        let hint = "`gazette send --due` sends it if it is less than `max_lateness` late; or move `send_at`";
+        diags.push(Diagnostic::warning(span, msg).with_hint(hint));
+    } else if at.duration_since(now) > jiff::SignedDuration::from_hours(30 * 24) {
+        diags.push(Diagnostic::warning(
+            span,
+            format!("`send_at` {at} is more than 30 days ahead"),
+        ));
+    }
+}

@@ -22,6 +22,8 @@ pub struct Draft {
     pub preheader: String,
     /// When to send, as an instant (local times are resolved in the config's zone).
     pub send_at: Option<jiff::Timestamp>,
+    /// Where `send_at` is written, for warnings about it.
+    pub send_at_span: Option<Range<usize>>,
     pub intro: Vec<Block>,
     pub sponsor: Option<Sponsor>,
     /// The configured sections in configured order, each with its items (maybe none).

@@ -71,9 +71,11 @@ fn read(
     let preheader = f
         .opt_str("preheader")
         .and_then(|s| one_line(s, "preheader", f.diags));
-    let send_at = f
-        .opt_datetime("send_at")
-        .and_then(|d| send_at(&d, config, f.diags));
+    let send_at = f.opt_datetime("send_at").and_then(|d| {
+        send_at(&d, config, f.diags)
+            .flatten()
+            .map(|t| (t, d.span()))
+    });
     let intro = f
         .req_str("intro")
         .and_then(|s| text(&s, "intro", src, f.diags));
@@ -155,7 +157,8 @@ fn read(
         date,
         subject,
         preheader,
-        send_at: send_at.flatten(),
+        send_at: send_at.as_ref().map(|(t, _)| *t),
+        send_at_span: send_at.map(|(_, span)| span),
         intro,
         sponsor,
         sections,

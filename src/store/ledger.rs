@@ -33,6 +33,12 @@ CREATE TABLE deliveries (
     PRIMARY KEY (issue, subscriber_id)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX deliveries_state ON deliveries (issue, state);
+CREATE TABLE notices (
+    issue INTEGER NOT NULL,
+    kind  TEXT NOT NULL,
+    at    INTEGER NOT NULL,
+    PRIMARY KEY (issue, kind)
+) STRICT, WITHOUT ROWID;
 ";
 
 /// One recipient of a send, as the send loop needs it.
@@ -433,6 +439,18 @@ impl Store {
                 |r| r.get::<_, i64>(0),
             )
             .map(|n| n as u64)
+            .map_err(self.error())
+    }
+
+    /// Records that `kind` was said of `issue`; true only the first time, so
+    /// that an unattended run says a thing once rather than every run.
+    pub fn note_once(&self, issue: u32, kind: &str, now: i64) -> Result<bool> {
+        self.conn()
+            .execute(
+                "INSERT OR IGNORE INTO notices (issue, kind, at) VALUES (?1, ?2, ?3)",
+                params![issue, kind, now],
+            )
+            .map(|n| n == 1)
             .map_err(self.error())
     }
 

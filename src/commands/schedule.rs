@@ -1,0 +1,74 @@
+//! `gazette schedule`: every draft's send_at, in the newsletter's time zone
+//! and in UTC, and where it stands.
+
+use super::due::{ledger_state, open_existing};
+use super::{display_path, draft_paths, load};
+use crate::config::Config;
+use crate::error::Result;
+use crate::{clock, schedule};
+use std::path::Path;
+
+pub fn run(root: &Path) -> Result<u8> {
+    let config = Config::load(root)?;
+    let store = open_existing(&config)?;
+    let now = clock::now()?;
+    let tz = &config.timezone;
+    let mut rows = Vec::new();
+    for path in draft_paths(&config)? {
+        let loaded = load(&config, &path)?;
+        let name = display_path(root, &path);
+        match &loaded.parsed {
+            Ok((draft, _)) => {
+                let ledger = ledger_state(store.as_ref(), draft.issue)?;
+                let state = schedule::state(draft.send_at, ledger, now, config.max_lateness);
+                let (local, utc) = match draft.send_at {
+                    Some(at) => (
+                        at.to_zoned(tz.clone())
+                            .strftime("%Y-%m-%d %H:%M %Z")
+                            .to_string(),
+                        at.to_zoned(jiff::tz::TimeZone::UTC)
+                            .strftime("%Y-%m-%d %H:%M UTC")
+                            .to_string(),
+                    ),
+                    None => ("-".into(), "-".into()),
+                };
+                rows.push((
+                    format!("#{}", draft.issue),
+                    local,
+                    utc,
+                    state.as_str().to_string(),
+                    name,
+                ));
+            }
+            Err(_) => rows.push((
+                "?".into(),
+                "-".into(),
+                "-".into(),
+                "has errors (gazette check)".into(),
+                name,
+            )),
+        }
+    }
+    if rows.is_empty() {
+        println!("no drafts in {}", display_path(root, &config.drafts_dir()));
+        return Ok(0);
+    }
+    let w = |f: fn(&(String, String, String, String, String)) -> &String| {
+        rows.iter().map(|r| f(r).chars().count()).max().unwrap_or(0)
+    };
+    let zone_header = format!("send_at ({})", config.timezone_name);
+    let (w0, w1, w2, w3) = (
+        w(|r| &r.0).max(5),
+        w(|r| &r.1).max(zone_header.len()),
+        w(|r| &r.2).max(3),
+        w(|r| &r.3).max(5),
+    );
+    println!(
+        "{:w0$}  {zone_header:w1$}  {:w2$}  {:w3$}  draft",
+        "issue", "UTC", "state"
+    );
+    for (issue, local, utc, state, name) in &rows {
+        println!("{issue:w0$}  {local:w1$}  {utc:w2$}  {state:w3$}  {name}");
+    }
+    Ok(0)
+}
