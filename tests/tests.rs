@@ -2,5 +2,6 @@
 
 mod compose;
 mod message;
+mod schedule;
 mod send;
 mod subscribers;

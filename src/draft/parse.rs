@@ -388,12 +388,12 @@ fn send_at(
     }
 }
 
+/// An instant as TOML writes an offset date-time, then in UTC.
 fn fmt_instant(ts: jiff::Timestamp, offset: jiff::tz::Offset) -> String {
-    let dt = offset.to_datetime(ts);
+    let local = ts.to_zoned(jiff::tz::TimeZone::fixed(offset));
     format!(
-        "{}{} ({}Z)",
-        dt.strftime("%Y-%m-%dT%H:%M:%S"),
-        offset,
+        "{} ({}Z)",
+        local.strftime("%Y-%m-%dT%H:%M:%S%:z"),
         ts.strftime("%Y-%m-%dT%H:%M:%S")
     )
 }
@@ -504,5 +504,76 @@ mod tests {
         let blocks = markdown::parse(&long, 0..0, "").unwrap();
         let p = default_preheader(&blocks);
         assert!(p.chars().count() <= 140 && p.ends_with("word…"), "{p}");
+    }
+}
+
+#[cfg(test)]
+mod send_at_tests {
+    use super::*;
+    use std::path::Path;
+
+    fn config(tz: &str) -> Config {
+        let text = format!(
+            "name = \"N\"\nfrom = \"N <n@example.org>\"\nbase_url = \"https://example.org\"\npostal_address = \"1 Road\"\ntimezone = \"{tz}\"\n"
+        );
+        Config::parse(Path::new("/n"), &Source::new("c", text)).unwrap()
+    }
+
+    fn draft(send_at: &str) -> Source {
+        Source::new(
+            "d.toml",
+            format!(
+                "issue = 1\ndate = 2026-03-29\nsend_at = {send_at}\nintro = \"Hi.\"\n[[news]]\ntext = \"x\"\nlinks = [\"https://e.org\"]\n"
+            ),
+        )
+    }
+
+    #[test]
+    fn local_send_at_reads_in_the_config_zone() {
+        let (d, _) = parse(&draft("2026-03-29T09:00:00"), &config("Europe/London")).unwrap();
+        assert_eq!(d.send_at, Some("2026-03-29T08:00:00Z".parse().unwrap()));
+        let (d, _) = parse(
+            &draft("2026-03-29T09:00:00+02:00"),
+            &config("Europe/London"),
+        )
+        .unwrap();
+        assert_eq!(d.send_at, Some("2026-03-29T07:00:00Z".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_skipped_or_repeated_local_time_names_both_instants() {
+        let errors = |d| {
+            parse(&d, &config("Europe/London"))
+                .unwrap_err()
+                .into_iter()
+                .filter(Diagnostic::is_error)
+                .collect::<Vec<_>>()
+        };
+        let gap = errors(draft("2026-03-29T01:30:00"));
+        assert_eq!(
+            gap[0].message,
+            "`send_at` 2026-03-29T01:30:00 does not exist in Europe/London: the clocks skip it (daylight saving)"
+        );
+        assert_eq!(
+            gap[0].hint.as_deref(),
+            Some(
+                "write an instant with its offset: 2026-03-29T01:30:00+00:00 (2026-03-29T01:30:00Z) or 2026-03-29T01:30:00+01:00 (2026-03-29T00:30:00Z)"
+            )
+        );
+        let fold: Vec<_> = parse(&draft("2026-11-01T01:30:00"), &config("America/New_York"))
+            .unwrap_err()
+            .into_iter()
+            .filter(Diagnostic::is_error)
+            .collect();
+        assert_eq!(
+            fold[0].message,
+            "`send_at` 2026-11-01T01:30:00 happens twice in America/New_York: the clocks go back (daylight saving)"
+        );
+        assert_eq!(
+            fold[0].hint.as_deref(),
+            Some(
+                "write the one you mean with its offset: 2026-11-01T01:30:00-04:00 (2026-11-01T05:30:00Z) or 2026-11-01T01:30:00-05:00 (2026-11-01T06:30:00Z)"
+            )
+        );
     }
 }

@@ -60,10 +60,10 @@ impl Layout {
     pub fn detect(first: &[&str]) -> Result<Layout, String> {
         let mut columns: Vec<(Field, usize)> = Vec::new();
         for (i, cell) in first.iter().enumerate() {
-            if let Some(f) = field(cell) {
-                if !columns.iter().any(|&(g, _)| g == f) {
-                    columns.push((f, i));
-                }
+            if let Some(f) = field(cell)
+                && !columns.iter().any(|&(g, _)| g == f)
+            {
+                columns.push((f, i));
             }
         }
         let has_address = first.iter().any(|c| c.contains('@'));

@@ -63,7 +63,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Merged {
     Same,
-    Changed(Subscriber),
+    Changed(Box<Subscriber>),
     KeptLeft,
 }
 
@@ -134,7 +134,7 @@ pub fn merge(old: &Subscriber, inc: &Incoming, resubscribe: bool, now: Timestamp
     if new == *old {
         Merged::Same
     } else {
-        Merged::Changed(new)
+        Merged::Changed(Box::new(new))
     }
 }
 
