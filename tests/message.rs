@@ -332,10 +332,25 @@ fn render_eml_writes_a_test_send_for_a_non_subscriber() {
 
 #[test]
 fn list_messages_need_a_secret_and_say_how_to_make_one() {
+    // A copy, so that a data/secret made by ./example.sh in the checkout does not count.
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["config", "drafts"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+    }
+    std::fs::copy(
+        repo().join("config/gazette.toml"),
+        dir.path().join("config/gazette.toml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        repo().join("drafts/2026-11-29-41.toml"),
+        dir.path().join("drafts/2026-11-29-41.toml"),
+    )
+    .unwrap();
     let out = Command::cargo_bin("gazette")
         .unwrap()
         .arg("-C")
-        .arg(repo())
+        .arg(dir.path())
         .env_remove("GAZETTE_SECRET")
         .args([
             "render",
@@ -350,8 +365,12 @@ fn list_messages_need_a_secret_and_say_how_to_make_one() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.starts_with("gazette: error: no secret for unsubscribe tokens: make one with"),
+        err.starts_with("gazette: error: no secret for unsubscribe tokens: "),
         "{err}"
+    );
+    assert!(
+        err.contains("head -c 32 /dev/urandom | base64 >"),
+        "says how to make one: {err}"
     );
 }
 
@@ -418,4 +437,81 @@ fn dkim_keygen_writes_a_private_key_and_prints_the_record() {
         .output()
         .unwrap();
     assert_eq!(again.status.code(), Some(2), "never overwrites a key");
+}
+
+#[test]
+fn render_eml_for_a_subscriber_is_exactly_their_list_message() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["config", "drafts"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+    }
+    std::fs::copy(
+        repo().join("config/gazette.toml"),
+        dir.path().join("config/gazette.toml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        repo().join("drafts/2026-11-29-41.toml"),
+        dir.path().join("drafts/2026-11-29-41.toml"),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = gazette(dir.path()).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    run(&[
+        "subscribers",
+        "add",
+        "grace@example.org",
+        "--name",
+        "Grace Hopper",
+    ]);
+    run(&["subscribers", "add", "alan@example.org"]);
+    run(&["send", "drafts/2026-11-29-41.toml", "--yes"]);
+    let header = |text: &str, name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    let sent: Vec<String> = std::fs::read_dir(dir.path().join("data/outbox/new"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    let grace = sent
+        .iter()
+        .find(|m| m.contains("Delivered-To: grace@example.org"))
+        .unwrap();
+    let rendered = String::from_utf8(run(&[
+        "render",
+        "drafts/2026-11-29-41.toml",
+        "--format",
+        "eml",
+        "--to",
+        "grace@example.org",
+    ]))
+    .unwrap();
+    for name in ["Message-ID", "List-Unsubscribe", "To", "Subject"] {
+        assert_eq!(header(&rendered, name), header(grace, name), "{name}");
+    }
+    assert_eq!(
+        header(&rendered, "To"),
+        "\"Grace Hopper\" <grace@example.org>"
+    );
+    assert!(!header(&rendered, "Subject").starts_with("[TEST]"));
+    // Another subscriber's message differs in exactly those personal parts.
+    let alan = sent
+        .iter()
+        .find(|m| m.contains("Delivered-To: alan@example.org"))
+        .unwrap();
+    assert_ne!(header(alan, "Message-ID"), header(grace, "Message-ID"));
+    assert_ne!(
+        header(alan, "List-Unsubscribe"),
+        header(grace, "List-Unsubscribe")
+    );
 }

@@ -20,7 +20,8 @@ pub fn run(root: &Path, args: RenderArgs) -> Result<u8> {
     let rendered = render::render(&draft, &config);
     if args.format == Format::Eml {
         let to = args.to.as_deref().unwrap_or_default();
-        let bytes = message::eml_for(&config, &draft, &rendered, to, None)?;
+        let subscriber = subscriber(&config, to)?;
+        let bytes = message::eml_for(&config, &draft, &rendered, to, subscriber)?;
         write_output(args.output.as_deref(), &bytes)?;
         return Ok(0);
     }
@@ -31,4 +32,17 @@ pub fn run(root: &Path, args: RenderArgs) -> Result<u8> {
     };
     write_output(args.output.as_deref(), bytes.as_bytes())?;
     Ok(0)
+}
+
+/// The subscriber `to` names, with their name, if the store exists and has them.
+fn subscriber(config: &Config, to: &str) -> Result<Option<(u64, Option<String>)>> {
+    let Ok(mailbox) = crate::address::Mailbox::parse(to) else {
+        return Ok(None);
+    };
+    let Some(store) = super::due::open_existing(config)? else {
+        return Ok(None);
+    };
+    Ok(store
+        .get_by_email(&mailbox.address)?
+        .map(|s| (s.id as u64, s.name)))
 }

@@ -293,6 +293,9 @@ async fn list_send(
                 thousands(c.failed),
                 thousands(c.skipped)
             );
+            if let TransportSetting::Outbox(dir) = &setting {
+                eprintln!("gazette: the messages are in {}", dir.join("new").display());
+            }
         } else {
             eprintln!(
                 "gazette: there are no active subscribers; add some with `gazette subscribers add` or `import`"

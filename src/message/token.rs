@@ -52,10 +52,14 @@ impl Secret {
             )));
         };
         let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::Input(format!(
-                "cannot read the secret_file {}: {e}; {SECRET_HINT}",
-                path.display()
-            ))
+            let shown = path.display();
+            match e.kind() {
+                std::io::ErrorKind::NotFound => Error::Input(format!(
+                    "no secret for unsubscribe tokens: the secret_file {shown} does not exist; make it with \
+                     `head -c 32 /dev/urandom | base64 > {shown}` (mode 0600), or export GAZETTE_SECRET"
+                )),
+                _ => Error::Input(format!("cannot read the secret_file {shown}: {e}")),
+            }
         })?;
         Secret::new(text.trim().as_bytes(), &path.display().to_string())
     }

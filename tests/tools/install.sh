@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what gazette's tests need, only when it is missing (quick when all is there):
-#   Debian packages  python3-dkim spamassassin python3-aiosmtpd postfix swaks
+#   Debian packages  python3-dkim spamassassin python3-aiosmtpd postfix swaks openssl
 #                    (+ libnet-ssleay-perl, which swaks needs for STARTTLS; it is only a
 #                    Recommends of swaks, and we install without recommends)
 #   node and npm     Debian's nodejs npm, when `node` or `npm` is not on PATH
@@ -15,7 +15,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-DEBIAN_PACKAGES=(python3-dkim spamassassin python3-aiosmtpd postfix swaks libnet-ssleay-perl)
+DEBIAN_PACKAGES=(python3-dkim spamassassin python3-aiosmtpd postfix swaks libnet-ssleay-perl openssl)
 
 say() { echo "tests/tools/install.sh: $*" >&2; }
 die() {
@@ -98,6 +98,7 @@ fi
     die "Debian's /usr/bin/python3 cannot import aiosmtpd: install the Debian package python3-aiosmtpd"
 command -v spamassassin >/dev/null 2>&1 || die "spamassassin not found: install the Debian package spamassassin"
 command -v swaks >/dev/null 2>&1 || die "swaks not found: install the Debian package swaks"
+[[ -x /usr/bin/openssl ]] || die "/usr/bin/openssl missing: install the Debian package openssl"
 for prog in smtp-sink smtp-source; do
     [[ -x /usr/sbin/$prog ]] || die "/usr/sbin/$prog missing: install the Debian package postfix"
 done

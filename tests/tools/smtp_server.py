@@ -1,13 +1,14 @@
 #!/usr/bin/python3
 """An SMTP server for gazette's send tests, built on aiosmtpd (Debian: python3-aiosmtpd).
 
-    /usr/bin/python3 tests/tools/smtp_server.py --dir DIR [--cert PEM --key PEM]
+    /usr/bin/python3 tests/tools/smtp_server.py --dir DIR [--cert PEM --key PEM [--implicit-tls]]
         [--user NAME --password PW] [--host 127.0.0.1]
 
 Listens on a free port of HOST (127.0.0.1 by default) and prints `PORT <n>` on stdout once
 it accepts connections. With --cert and --key, STARTTLS is offered and required before any
-mail command; with --user and --password, AUTH (PLAIN, LOGIN; over TLS only) is required and
-only that pair is accepted (anything else gets aiosmtpd's `535 5.7.8`).
+mail command (with --implicit-tls, TLS starts at once instead, as on port 465); with --user
+and --password, AUTH (PLAIN, LOGIN; over TLS only) is required and only that pair is
+accepted (anything else gets aiosmtpd's `535 5.7.8`).
 
 Each message received is written to DIR as `N.eml` (the bytes as received) beside `N.json`
 (`mail_from`, `rcpt_tos`, `tls`, `auth_user`, `peer`); the .json is written first and the
@@ -86,11 +87,14 @@ def main():
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--cert")
     p.add_argument("--key")
+    p.add_argument("--implicit-tls", action="store_true")
     p.add_argument("--user")
     p.add_argument("--password")
     args = p.parse_args()
     if bool(args.cert) != bool(args.key):
         p.error("--cert and --key go together")
+    if args.implicit_tls and not args.cert:
+        p.error("--implicit-tls needs --cert and --key")
     if bool(args.user) != bool(args.password):
         p.error("--user and --password go together")
     os.makedirs(args.dir, exist_ok=True)
@@ -99,7 +103,10 @@ def main():
     if args.cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.cert, args.key)
-        kwargs.update(tls_context=context, require_starttls=True)
+        if args.implicit_tls:
+            kwargs.update(ssl_context=context)
+        else:
+            kwargs.update(tls_context=context, require_starttls=True)
     if args.user:
         kwargs.update(
             authenticator=authenticator(args.user, args.password),
