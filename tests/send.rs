@@ -86,26 +86,29 @@ struct Delivery {
 }
 
 impl Newsletter {
-    /// The example newsletter with `settings` (TOML: top-level keys and
-    /// `[[smtp]]` tables) over its config. The example's own transport settings
-    /// are dropped first, so that a send goes where the test says.
+    /// The example newsletter, its config with `settings` (see `configure`).
     fn new(settings: &str) -> Newsletter {
-        let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path();
-        std::fs::create_dir_all(root.join("config")).unwrap();
-        std::fs::create_dir_all(root.join("drafts")).unwrap();
+        let n = Newsletter {
+            tmp: tempfile::tempdir().unwrap(),
+        };
+        std::fs::create_dir_all(n.root().join("config")).unwrap();
+        std::fs::create_dir_all(n.root().join("drafts")).unwrap();
+        std::fs::copy(repo().join(DRAFT), n.root().join(DRAFT)).unwrap();
+        n.configure(settings);
+        n
+    }
+
+    /// Writes the example config with `settings` (TOML: top-level keys and
+    /// `[[smtp]]` tables) over it. The example's own transport settings are
+    /// dropped first, so that a send goes where the test says.
+    fn configure(&self, settings: &str) {
         let example = std::fs::read_to_string(repo().join("config/gazette.toml")).unwrap();
         let mut config: toml::Table = example.parse().unwrap();
         config.remove("transport");
         config.remove("smtp");
         config.extend(settings.parse::<toml::Table>().unwrap());
-        std::fs::write(
-            root.join("config/gazette.toml"),
-            toml::to_string(&config).unwrap(),
-        )
-        .unwrap();
-        std::fs::copy(repo().join(DRAFT), root.join(DRAFT)).unwrap();
-        Newsletter { tmp }
+        let text = toml::to_string(&config).unwrap();
+        std::fs::write(self.root().join("config/gazette.toml"), text).unwrap();
     }
 
     fn root(&self) -> &Path {
@@ -432,6 +435,13 @@ fn accepting(server: &mut Server) -> bool {
     false
 }
 
+/// How a relay's connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tls {
+    StartTls,
+    Implicit,
+}
+
 /// A CA and a leaf certificate for 127.0.0.1 and localhost signed by it
 /// (rustls refuses a self-signed certificate that is also a CA).
 struct Pki {
@@ -483,9 +493,10 @@ impl Pki {
     }
 }
 
-/// Starts `tests/tools/smtp_server.py` (aiosmtpd) requiring STARTTLS with the
-/// leaf certificate of `pki` and AUTH as USER/PASSWORD.
-fn aiosmtpd(pki: &Pki) -> Server {
+/// Starts `tests/tools/smtp_server.py` (aiosmtpd) with the leaf certificate of
+/// `pki`, requiring STARTTLS (or TLS from the start, as on port 465, when
+/// `mode` is `Tls::Implicit`) and AUTH as USER/PASSWORD.
+fn aiosmtpd(pki: &Pki, mode: Tls) -> Server {
     require_aiosmtpd();
     let dir = server_dir();
     let log = std::fs::File::create(dir.path().join("log")).unwrap();
@@ -498,6 +509,7 @@ fn aiosmtpd(pki: &Pki) -> Server {
         .arg("--key")
         .arg(pki.dir.path().join("leaf.key"))
         .args(["--user", USER, "--password", PASSWORD])
+        .args((mode == Tls::Implicit).then_some("--implicit-tls"))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(log)
@@ -731,11 +743,15 @@ fn assert_code(run: &Run, code: i32) {
 // ---------------------------------------------------------------------------
 // aiosmtpd: STARTTLS and AUTH required.
 
-/// A relay entry for aiosmtpd at `port`; `ca_file` unless `None`.
-fn starttls_relay(port: u16, ca: Option<&Path>) -> String {
+/// The config for aiosmtpd at `port`, trusting `ca` when given.
+fn aiosmtpd_config(port: u16, mode: Tls, ca: Option<&Path>) -> String {
     let ca = ca.map_or_else(String::new, |p| format!("ca_file = \"{}\"\n", p.display()));
+    let tls = match mode {
+        Tls::StartTls => "starttls",
+        Tls::Implicit => "tls",
+    };
     format!(
-        "[[smtp]]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"starttls\"\n\
+        "{SMTP_TOP}[[smtp]]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"{tls}\"\n\
          username = \"{USER}\"\n{ca}connect_timeout = 5\ncommand_timeout = 10\n"
     )
 }
@@ -746,10 +762,11 @@ const SMTP_TOP: &str = "transport = \"smtp\"\nretry_delays = []\nrelay_rest = 0.
 fn aiosmtpd_with_starttls_and_auth_gets_one_message_per_subscriber_addressed_to_them() {
     let _machine = shared();
     let pki = Pki::new();
-    let server = aiosmtpd(&pki);
-    let n = Newsletter::new(&format!(
-        "{SMTP_TOP}{}",
-        starttls_relay(server.port, Some(&pki.ca()))
+    let server = aiosmtpd(&pki, Tls::StartTls);
+    let n = Newsletter::new(&aiosmtpd_config(
+        server.port,
+        Tls::StartTls,
+        Some(&pki.ca()),
     ));
     let emails = n.subscribe(20);
     let run = n.send_with_password(PASSWORD, &["--json"]);
@@ -807,14 +824,14 @@ fn aiosmtpd_with_starttls_and_auth_gets_one_message_per_subscriber_addressed_to_
 fn aiosmtpd_refusing_the_password_stops_the_send_with_nothing_failed() {
     let _machine = shared();
     let pki = Pki::new();
-    let server = aiosmtpd(&pki);
-    let n = Newsletter::new(&format!(
-        "{SMTP_TOP}{}",
-        starttls_relay(server.port, Some(&pki.ca()))
+    let server = aiosmtpd(&pki, Tls::StartTls);
+    let n = Newsletter::new(&aiosmtpd_config(
+        server.port,
+        Tls::StartTls,
+        Some(&pki.ca()),
     ));
     n.subscribe(6);
     let run = n.send_with_password("not the password", &[]);
-    eprintln!("DBG {}", run.stderr);
     assert_code(&run, 2);
     assert!(
         run.stderr.contains("the relay refused the login") && run.stderr.contains("535"),
@@ -834,34 +851,51 @@ fn aiosmtpd_refusing_the_password_stops_the_send_with_nothing_failed() {
 }
 
 #[test]
-fn aiosmtpd_certificate_from_an_unknown_ca_is_refused() {
+fn aiosmtpd_certificate_from_an_unknown_ca_is_refused_at_once() {
     let _machine = shared();
     let pki = Pki::new();
-    let server = aiosmtpd(&pki);
-    let n = Newsletter::new(&format!("{SMTP_TOP}{}", starttls_relay(server.port, None)));
-    n.subscribe(6);
-    let run = n.send_with_password(PASSWORD, &[]);
-    eprintln!("DBG {}", run.stderr);
-    assert_ne!(run.code, Some(0), "{run:?}");
-    let err = run.stderr.to_ascii_lowercase();
-    assert!(
-        err.contains("certificate") && err.contains("tls"),
-        "the error should name the certificate: {}",
-        run.stderr
-    );
-    assert_eq!(aiosmtpd_received(&server).len(), 0);
-    let counts = n.counts();
-    assert_eq!((counts["sent"], counts["failed"]), (0, 0), "{counts:?}");
+    for mode in [Tls::StartTls, Tls::Implicit] {
+        let server = aiosmtpd(&pki, mode);
+        // With the default retry delays, a refusal taken for a passing fault
+        // would keep the run going for minutes.
+        let config = aiosmtpd_config(server.port, mode, None);
+        let n = Newsletter::new(&config.replace("retry_delays = []\n", ""));
+        n.subscribe(6);
+        let run = n.send_with_password(PASSWORD, &[]);
+        assert_code(&run, 2);
+        assert!(run.seconds < 10.0, "{mode:?}: took {:.1} s", run.seconds);
+        let err = run.stderr.to_ascii_lowercase();
+        assert!(
+            err.contains("tls") && err.contains("certificate") && err.contains("unknownissuer"),
+            "{mode:?}: the error should name the certificate problem: {}",
+            run.stderr
+        );
+        assert_eq!(aiosmtpd_received(&server).len(), 0);
+        let counts = n.counts();
+        assert_eq!(
+            (counts["sent"], counts["failed"], counts["deferred"]),
+            (0, 0, 0)
+        );
+        assert_eq!(counts["pending"] + counts["sending"], 6, "{counts:?}");
+
+        // Trusting the CA, the same relay takes every message.
+        n.configure(&aiosmtpd_config(server.port, mode, Some(&pki.ca())));
+        assert_code(&n.send_with_password(PASSWORD, &[]), 0);
+        let received = aiosmtpd_received(&server);
+        assert_eq!(received.len(), 6, "{mode:?}");
+        assert!(received.iter().all(|r| r.tls && r.complete));
+    }
 }
 
 #[test]
 fn aiosmtpd_test_send_reaches_only_the_test_addresses_and_records_nothing() {
     let _machine = shared();
     let pki = Pki::new();
-    let server = aiosmtpd(&pki);
-    let n = Newsletter::new(&format!(
-        "{SMTP_TOP}{}",
-        starttls_relay(server.port, Some(&pki.ca()))
+    let server = aiosmtpd(&pki, Tls::StartTls);
+    let n = Newsletter::new(&aiosmtpd_config(
+        server.port,
+        Tls::StartTls,
+        Some(&pki.ca()),
     ));
     n.subscribe(3);
     let run = n.send_with_password(
@@ -976,6 +1010,45 @@ fn smtp_sink_hard_rejects_fail_and_only_unknown_users_bounce() {
         assert_code(&n.send(&["--transport", &sink.url()]), 0);
         assert_eq!(n.counts()["failed"], 4);
     }
+}
+
+#[test]
+fn smtp_sink_without_smtputf8_fails_a_non_ascii_address_at_once() {
+    let _machine = shared();
+    // smtp-sink does not offer SMTPUTF8, so no retry can deliver to
+    // josé@example.org through it: failed (553, as RFC 6531 has such a relay
+    // answer), not deferred run after run, and not bounced.
+    let n = Newsletter::new("retry_delays = [0.2]");
+    n.gazette()
+        .args(["subscribers", "add", "josé@example.org"])
+        .assert()
+        .success();
+    let emails = n.subscribe(2);
+    let sink = smtp_sink(&[], true);
+    let run = n.send(&["--transport", &sink.url()]);
+    assert_code(&run, 1);
+    let ledger = n.ledger();
+    let jose = ledger
+        .iter()
+        .find(|d| d.email == "josé@example.org")
+        .unwrap();
+    assert_eq!(
+        (jose.state.as_str(), jose.code),
+        ("failed", Some(553)),
+        "{jose:?}"
+    );
+    assert!(
+        jose.reply.as_deref().unwrap().contains("SMTPUTF8"),
+        "{jose:?}"
+    );
+    assert_eq!(jose.status, "active");
+    let received = sink_received(&sink);
+    assert_eq!(received.len(), 2);
+    assert!(
+        received
+            .iter()
+            .all(|r| emails.contains(&r.rcpt().to_string()))
+    );
 }
 
 #[test]

@@ -1,9 +1,10 @@
-//! The embedded SQLite store: subscribers now, the delivery ledger later.
+//! The embedded SQLite store: the subscribers and the delivery ledger.
 //!
 //! One file, `data/gazette.db` by default, so a newsletter needs no database
 //! server. This module owns opening it (file mode 0600, WAL, foreign keys, a
 //! busy timeout so a second process waits instead of failing) and the schema's
-//! migrations; `subscribers` holds the queries, `import` and `export` the CSV.
+//! migrations; `subscribers` holds the subscriber queries, `import` and
+//! `export` the CSV, `ledger` who got which issue.
 
 pub mod export;
 pub mod header;

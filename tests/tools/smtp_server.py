@@ -43,7 +43,7 @@ class Dump:
         meta = {
             "mail_from": envelope.mail_from,
             "rcpt_tos": list(envelope.rcpt_tos),
-            "tls": session.ssl is not None,
+            "tls": session.ssl is not None or server.transport.get_extra_info("sslcontext") is not None,
             "auth_user": _text(session.auth_data.login)
             if isinstance(session.auth_data, LoginPassword)
             else session.auth_data,
@@ -111,7 +111,9 @@ def main():
         kwargs.update(
             authenticator=authenticator(args.user, args.password),
             auth_required=True,
-            auth_require_tls=True,
+            # aiosmtpd counts only STARTTLS as TLS: with implicit TLS it would
+            # never offer AUTH. The connection is encrypted from its first byte.
+            auth_require_tls=not args.implicit_tls,
         )
 
     controller = None
