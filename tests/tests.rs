@@ -2,6 +2,8 @@
 
 mod compose;
 mod message;
+mod relays;
 mod schedule;
 mod send;
 mod subscribers;
+mod support;

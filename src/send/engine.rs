@@ -206,6 +206,11 @@ pub async fn run(
                             report.failed += 1;
                             pending_updates.push(Update::Failed { subscriber_id: id, code, reply, message_id, bounce });
                         }
+                        Outcome::Deferred { relay_trouble: true, .. } if stopping.is_none() && any_available(&routes) => {
+                            // The relay is resting; another takes this recipient now,
+                            // without counting an attempt.
+                            queue.push_front(done.job);
+                        }
                         Outcome::Deferred { code, reply, .. } => {
                             let tries = done.job.tries + 1;
                             let delay = plan.delivery.retry_delays.get(tries - 1).copied();
@@ -262,6 +267,17 @@ pub async fn run(
     }
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Whether some route is neither resting nor broken.
+fn any_available(routes: &[Arc<RouteState>]) -> bool {
+    let now = Instant::now();
+    routes.iter().any(|r| {
+        !r.broken.load(Ordering::Relaxed)
+            && r.resting_until
+                .try_lock()
+                .map_or(true, |until| until.is_none_or(|u| u <= now))
+    })
 }
 
 fn reply_code(reply: &str) -> Option<u16> {

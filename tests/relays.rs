@@ -1,0 +1,69 @@
+//! Integration tests: several relays, one of them down. With no retries
+//! configured, every recipient the dead relay was given must be handed to the
+//! live one at once, not deferred.
+
+use crate::support::Sink;
+use assert_cmd::Command;
+use std::path::Path;
+
+#[test]
+fn a_relay_that_refuses_connections_rests_and_the_other_carries_on() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(dir.path());
+    // A port nobody listens on: bind one, then let it go.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    std::fs::create_dir_all(dir.path().join("drafts")).unwrap();
+    let config = std::fs::read_to_string(repo.join("config/gazette.toml"))
+        .unwrap()
+        .replace("transport = \"outbox\"\n", "")
+        .replace("secret_file = \"data/secret\"\n", "");
+    let relays = format!(
+        "retry_delays = []\nrelay_rest = 60\n\n[[smtp]]\nhost = \"127.0.0.1\"\nport = {dead}\ntls = \"none\"\nconnections = 2\n\n\
+         [[smtp]]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nconnections = 2\n",
+        sink.port
+    );
+    // Top-level keys must come before the first table of the config.
+    let (head, tables) = config.split_once("[[sections]]").unwrap();
+    std::fs::write(
+        dir.path().join("config/gazette.toml"),
+        format!("{head}{relays}\n[[sections]]{tables}"),
+    )
+    .unwrap();
+    std::fs::copy(
+        repo.join("drafts/2026-11-29-41.toml"),
+        dir.path().join("drafts/2026-11-29-41.toml"),
+    )
+    .unwrap();
+    let csv: String = (1..=40).map(|i| format!("r{i}@example.org\n")).collect();
+    std::fs::write(dir.path().join("list.csv"), csv).unwrap();
+    let gazette = || {
+        let mut cmd = Command::cargo_bin("gazette").unwrap();
+        cmd.arg("-C").arg(dir.path()).env(
+            "GAZETTE_SECRET",
+            "a relay-test secret that is long enough!!",
+        );
+        cmd.env_remove("GAZETTE_TRANSPORT");
+        cmd
+    };
+    gazette()
+        .args(["subscribers", "import"])
+        .arg(dir.path().join("list.csv"))
+        .assert()
+        .success();
+    let out = gazette()
+        .args(["send", "drafts/2026-11-29-41.toml", "--yes"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("sent 40, deferred 0, failed 0"), "{stderr}");
+    let mut got = sink.recipients();
+    got.dedup();
+    assert_eq!(got.len(), 40);
+}

@@ -1,0 +1,84 @@
+//! What several test modules share: Postfix's smtp-sink on a free loopback port.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Process, Stdio};
+
+const SMTP_SINK: &str = "/usr/sbin/smtp-sink";
+
+/// smtp-sink on a free loopback port, dumping each message to a file; killed on drop.
+pub struct Sink {
+    child: Child,
+    pub port: u16,
+    dumps: PathBuf,
+}
+
+impl Sink {
+    pub fn start(dir: &Path) -> Sink {
+        assert!(
+            Path::new(SMTP_SINK).exists(),
+            "{SMTP_SINK} is missing: install the Debian package `postfix` (./test.sh does)"
+        );
+        let dumps = dir.join("sink");
+        std::fs::create_dir_all(&dumps).unwrap();
+        let _ = Process::new("chmod").arg("777").arg(&dumps).status();
+        for _ in 0..20 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let mut child = Process::new(SMTP_SINK)
+                .args(["-u", "nobody", "-d"])
+                .arg(format!("{}/%H%M%S.", dumps.display()))
+                .arg(format!("127.0.0.1:{port}"))
+                .arg("100")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            for _ in 0..50 {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Sink { child, port, dumps };
+                }
+                if child.try_wait().unwrap().is_some() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            let _ = child.kill();
+        }
+        panic!("smtp-sink did not start");
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Envelope recipients of every message received so far.
+    pub fn recipients(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(&self.dumps).unwrap() {
+            let text = String::from_utf8_lossy(&std::fs::read(entry.unwrap().path()).unwrap())
+                .into_owned();
+            for line in text.lines() {
+                if let Some(rcpt) = line.strip_prefix("X-Rcpt-Args: ") {
+                    out.push(
+                        rcpt.trim()
+                            .trim_start_matches('<')
+                            .trim_end_matches('>')
+                            .to_string(),
+                    );
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
