@@ -75,7 +75,8 @@ struct Job {
 
 struct Done {
     job: Job,
-    outcome: Outcome,
+    /// `None`: the run was stopping, so the recipient was not tried.
+    outcome: Option<Outcome>,
     message_id: String,
     bytes: usize,
     ack: oneshot::Sender<()>,
@@ -112,6 +113,7 @@ pub async fn run(
             })
         })
         .collect();
+    let stop_flag = Arc::new(AtomicBool::new(false));
     let mut workers = Vec::new();
     for (route, spec) in routes.iter().zip(&plan.routes) {
         for _ in 0..spec.connections {
@@ -122,6 +124,7 @@ pub async fn run(
                 factory: plan.factory.clone(),
                 delivery: plan.delivery.clone(),
                 rest: plan.delivery.relay_rest,
+                stopping: stop_flag.clone(),
             };
             workers.push(tokio::spawn(ctx.run()));
         }
@@ -196,7 +199,12 @@ pub async fn run(
                 for done in batch {
                     let id = done.job.recipient.subscriber_id;
                     let message_id = done.message_id;
-                    match done.outcome {
+                    let Some(outcome) = done.outcome else {
+                        pending_updates.push(Update::Release { subscriber_id: id });
+                        acks.push(done.ack);
+                        continue;
+                    };
+                    match outcome {
                         Outcome::Sent { reply } => {
                             report.sent += 1;
                             report.bytes += done.bytes as u64;
@@ -254,7 +262,9 @@ pub async fn run(
             _ = sleep_until_opt(stopping), if stopping.is_some() => break,
         }
         if stopping.is_some() {
-            // Take no new recipients: close the queue so idle connections end.
+            // Take no new recipients: close the queue so idle connections end,
+            // and have those that take one give it back untried.
+            stop_flag.store(true, Ordering::SeqCst);
             job_tx = None;
         }
     }
@@ -298,6 +308,7 @@ struct Worker {
     factory: Arc<Factory>,
     delivery: Delivery,
     rest: Duration,
+    stopping: Arc<AtomicBool>,
 }
 
 impl Worker {
@@ -315,6 +326,21 @@ impl Worker {
             let Some(job) = job else { return };
             if let Some(limiter) = &self.route.limiter {
                 limiter.acquire().await;
+            }
+            if self.stopping.load(Ordering::SeqCst) {
+                // Taken from the queue after the stop: give it back untried.
+                let (ack, acked) = oneshot::channel();
+                let done = Done {
+                    job,
+                    outcome: None,
+                    message_id: String::new(),
+                    bytes: 0,
+                    ack,
+                };
+                if self.done.send(done).is_err() || acked.await.is_err() {
+                    return;
+                }
+                continue;
             }
             let p = &job.recipient;
             let id = p.subscriber_id as u64;
@@ -356,7 +382,7 @@ impl Worker {
                 .done
                 .send(Done {
                     job,
-                    outcome,
+                    outcome: Some(outcome),
                     message_id,
                     bytes,
                     ack,
