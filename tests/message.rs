@@ -68,12 +68,12 @@ fn drafts(config: &Config) -> Vec<PathBuf> {
     commands::draft_paths(config).unwrap()
 }
 
+/// A message file, its subscriber id, the draft's links and its HTML part.
+type Generated = (PathBuf, u64, Vec<String>, String);
+
 /// Writes every recipient's list message of every draft of `root`; returns
 /// (file, subscriber id, draft links, html) for each.
-fn generate_messages(
-    root: &Path,
-    out: &Path,
-) -> (Newsletter, Vec<(PathBuf, u64, Vec<String>, String)>) {
+fn generate_messages(root: &Path, out: &Path) -> (Newsletter, Vec<Generated>) {
     let n = newsletter(root, out);
     let mut written = Vec::new();
     for path in drafts(&n.config) {

@@ -75,17 +75,14 @@ pub fn send_one(
     if args.dry_run {
         return dry_run(&store, &draft, &factory);
     }
-    runtime.block_on(list_send(
-        &config,
-        &mut store,
-        &draft,
-        &rendered,
-        transport,
-        args,
-        factory,
-        retry_before,
+    let target = Target {
+        config: &config,
+        draft: &draft,
+        rendered: &rendered,
         path,
-    ))
+        retry_before,
+    };
+    runtime.block_on(list_send(target, &mut store, transport, args, factory))
 }
 
 /// The transport for this run: `--transport` (or GAZETTE_TRANSPORT) over the
@@ -239,7 +236,7 @@ fn dry_run(store: &Store, draft: &Draft, factory: &Factory) -> Result<u8> {
             bytes += buf.len() as u64;
         }
     }
-    let average = if count > 0 { bytes / count } else { 0 };
+    let average = bytes.checked_div(count).unwrap_or(0);
     eprintln!(
         "gazette: dry run: would send issue #{} to {} subscribers, {} bytes in all ({} bytes each on average); nothing was sent",
         draft.issue,
@@ -250,40 +247,47 @@ fn dry_run(store: &Store, draft: &Draft, factory: &Factory) -> Result<u8> {
     Ok(0)
 }
 
+/// What a list send sends, and from where.
+struct Target<'a> {
+    config: &'a Config,
+    draft: &'a Draft,
+    rendered: &'a Rendered,
+    /// The draft as the editor named it, for messages.
+    path: &'a Path,
+    /// Deferred recipients due at or before this Unix time are retried.
+    retry_before: i64,
+}
+
 async fn list_send(
-    config: &Config,
+    target: Target<'_>,
     store: &mut Store,
-    draft: &Draft,
-    rendered: &Rendered,
     setting: TransportSetting,
     args: &SendArgs,
     factory: Arc<Factory>,
-    retry_before: i64,
-    path: &Path,
 ) -> Result<u8> {
+    let Target {
+        config,
+        draft,
+        rendered,
+        path,
+        retry_before,
+    } = target;
     let routes = routes(&setting, args)?;
     let issue = draft.issue;
     let existing = store.send_record(issue)?;
+    let new = if args.include_new {
+        store.new_since_send(issue)?
+    } else {
+        0
+    };
     let to_send = match &existing {
         None => store.active_count()?,
-        Some(_) => {
-            let counts = store.state_counts(issue)?;
-            counts.remaining()
-                + if args.include_new {
-                    store.new_since_send(issue)?
-                } else {
-                    0
-                }
-        }
+        Some(_) => store.eligible_count(issue, target.retry_before)? + new,
     };
     if to_send == 0 {
         if args.due {
-            // Deferred recipients whose backoff has not passed: nothing to say.
-            return Ok(if store.state_counts(issue)?.remaining() > 0 {
-                EXIT_DEFERRED
-            } else {
-                0
-            });
+            // Only deferred recipients whose backoff has not passed: nothing is due.
+            return Ok(0);
         }
         if existing.is_some() {
             let c = store.state_counts(issue)?;
@@ -418,7 +422,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

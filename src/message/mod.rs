@@ -270,12 +270,12 @@ fn find_all(hay: &[u8], needle: &[u8]) -> Vec<Vec<usize>> {
     let mut found = Vec::new();
     let mut i = 0;
     while i < hay.len() {
-        if hay[i] == needle[0] {
-            if let Some(positions) = match_at(hay, i, needle) {
-                i = positions[positions.len() - 1] + 1;
-                found.push(positions);
-                continue;
-            }
+        if hay[i] == needle[0]
+            && let Some(positions) = match_at(hay, i, needle)
+        {
+            i = positions[positions.len() - 1] + 1;
+            found.push(positions);
+            continue;
         }
         i += 1;
     }
@@ -301,20 +301,6 @@ fn match_at(hay: &[u8], start: usize, needle: &[u8]) -> Option<Vec<usize>> {
 /// Loads every configured DKIM key.
 pub fn load_signers(config: &Config) -> Result<Vec<Signer>> {
     config.dkim.iter().map(Signer::load).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_placeholders_across_soft_breaks() {
-        let hay = b"xx ABC= \r\nA=\r\nBC AB=\r\nC";
-        assert_eq!(
-            find_all(hay, b"ABC"),
-            vec![vec![3, 4, 5], vec![10, 14, 15], vec![17, 18, 22]]
-        );
-    }
 }
 
 /// The complete message `to` would get for this issue: a subscriber's own list
@@ -347,4 +333,18 @@ pub fn eml_for(
     let mut out = Vec::new();
     factory.build(&recipient, &mut out)?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_placeholders_across_soft_breaks() {
+        let hay = b"xx ABC= \r\nA=\r\nBC AB=\r\nC";
+        assert_eq!(
+            find_all(hay, b"ABC"),
+            vec![vec![3, 4, 5], vec![10, 14, 15], vec![17, 18, 22]]
+        );
+    }
 }

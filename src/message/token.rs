@@ -41,10 +41,10 @@ pub const SECRET_HINT: &str = "make one with `head -c 32 /dev/urandom | base64 >
 impl Secret {
     /// The secret from `GAZETTE_SECRET`, else from the config's `secret_file`.
     pub fn load(config: &Config) -> Result<Secret> {
-        if let Ok(v) = std::env::var("GAZETTE_SECRET") {
-            if !v.trim().is_empty() {
-                return Secret::new(v.trim().as_bytes(), "GAZETTE_SECRET");
-            }
+        if let Ok(v) = std::env::var("GAZETTE_SECRET")
+            && !v.trim().is_empty()
+        {
+            return Secret::new(v.trim().as_bytes(), "GAZETTE_SECRET");
         }
         let Some(path) = &config.secret_file else {
             return Err(Error::Input(format!(

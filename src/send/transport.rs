@@ -142,7 +142,15 @@ impl SmtpRelay {
                     None,
                 )
                 .await
-                .map_err(|e| classify(&e, r))?,
+                .map_err(|e| {
+                    if tls_refused(&e) {
+                        Outcome::RelayBroken {
+                            reply: format!("TLS with {} failed: {e}", r.name()),
+                        }
+                    } else {
+                        classify(&e, r)
+                    }
+                })?,
                 _ => {
                     let tcp = tokio::net::TcpStream::connect((r.host.as_str(), r.port))
                         .await
@@ -155,11 +163,11 @@ impl SmtpRelay {
                     if let (Some(params), TlsMode::StartTls) = (&self.tls, r.tls) {
                         conn.starttls(params.clone(), &self.hello).await.map_err(
                             |e| match classify(&e, r) {
-                                Outcome::Deferred {
-                                    code: None, reply, ..
-                                } if !e.is_response() => Outcome::RelayBroken {
-                                    reply: format!("STARTTLS with {} failed: {reply}", r.name()),
-                                },
+                                Outcome::Deferred { code: None, .. } if !e.is_response() => {
+                                    Outcome::RelayBroken {
+                                        reply: format!("STARTTLS with {} failed: {e}", r.name()),
+                                    }
+                                }
                                 other => other,
                             },
                         )?;
@@ -170,7 +178,17 @@ impl SmtpRelay {
             if let Some(credentials) = &self.credentials {
                 conn.auth(DEFAULT_MECHANISMS, credentials)
                     .await
-                    .map_err(|e| classify(&e, r))?;
+                    .map_err(|e| {
+                        // No mechanism in common (or none offered): no retry
+                        // will log in, so the run stops as on a refused login.
+                        if e.is_client() {
+                            Outcome::AuthFailed {
+                                reply: format!("{} offers no AUTH PLAIN or LOGIN: {e}", r.name()),
+                            }
+                        } else {
+                            classify(&e, r)
+                        }
+                    })?;
             }
             Ok(conn)
         };
@@ -270,6 +288,18 @@ impl Transport for SmtpRelay {
                         if conn.has_broken() {
                             *slot = None;
                         }
+                        if e.is_client() {
+                            // Refused by lettre before any command: an address
+                            // that needs SMTPUTF8 (or a body that needs 8BITMIME)
+                            // and a relay without it. No retry through this relay
+                            // can succeed; 553 is what such a relay would answer
+                            // (RFC 6531). Not a bounce: the address may be fine.
+                            return Outcome::Failed {
+                                code: 553,
+                                reply: format!("{}: {e}", self.relay.name()),
+                                bounce: false,
+                            };
+                        }
                         if reused && !fresh_try && e.status().is_none() && !e.is_tls() {
                             continue;
                         }
@@ -319,6 +349,24 @@ fn classify(e: &lettre::transport::smtp::Error, relay: &Relay) -> Outcome {
             relay_trouble: true,
         },
     }
+}
+
+/// Whether a connection failed in the TLS handshake (an unknown CA, a name
+/// mismatch, a server not speaking TLS): lettre reports those as connection
+/// errors, with rustls's error inside an `InvalidData` I/O error. Retrying
+/// cannot help, unlike a refused or timed-out connection.
+fn tls_refused(e: &lettre::transport::smtp::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::InvalidData)
+        {
+            return true;
+        }
+        source = err.source();
+    }
+    e.is_tls()
 }
 
 /// A permanent reply that means the address does not exist: an enhanced

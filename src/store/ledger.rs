@@ -50,6 +50,9 @@ pub struct Pending {
     pub attempts: u32,
 }
 
+/// A failed or deferred recipient: address, state, last code and reply.
+pub type Problem = (String, String, Option<u16>, String);
+
 /// A send as a whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendRecord {
@@ -266,7 +269,7 @@ impl Store {
     }
 
     /// The failed and deferred recipients of `issue` with their last reply.
-    pub fn problems(&self, issue: u32) -> Result<Vec<(String, String, Option<u16>, String)>> {
+    pub fn problems(&self, issue: u32) -> Result<Vec<Problem>> {
         let mut stmt = self
             .conn()
             .prepare_cached(
