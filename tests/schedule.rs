@@ -239,3 +239,52 @@ fn two_runs_started_together_send_each_message_once() {
     assert_eq!(got.len(), 300, "each subscriber once");
     assert_eq!(ledger_sent(dir.path(), 41), 300);
 }
+
+#[test]
+fn deferred_recipients_wait_for_their_backoff_in_cron_runs() {
+    let dir = newsletter(3);
+    // One retry within the run, a second later; then the next attempt is due a
+    // second after that (the last delay).
+    let config_path = dir.path().join("config/gazette.toml");
+    let config = std::fs::read_to_string(&config_path)
+        .unwrap()
+        .replace("transport = \"outbox\"", "retry_delays = [1]");
+    std::fs::write(&config_path, config).unwrap();
+    let soft = Sink::start_with(dir.path(), &["-r", "RCPT"]);
+    let first = gazette(dir.path(), "2026-11-29T09:00:00Z")
+        .args(["send", "--due", "--transport", &soft.url()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert_eq!(first.status.code(), Some(75), "{stderr}");
+    assert!(stderr.contains("sent 0, deferred 3"), "{stderr}");
+    drop(soft);
+
+    let sink = Sink::start(dir.path());
+    // Same instant: the backoff has not passed; nothing is due, nothing said.
+    let waiting = gazette(dir.path(), "2026-11-29T09:00:00Z")
+        .args(["send", "--due", "--transport", &sink.url()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        waiting.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&waiting.stderr)
+    );
+    assert!(
+        waiting.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&waiting.stderr)
+    );
+    assert!(sink.recipients().is_empty());
+    // Later: retried and sent.
+    let later = gazette(dir.path(), "2026-11-29T09:05:00Z")
+        .args(["send", "--due", "--transport", &sink.url()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&later.stderr);
+    assert_eq!(later.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("sent 3, deferred 0"), "{stderr}");
+    assert_eq!(sink.recipients().len(), 3);
+}

@@ -14,6 +14,11 @@ pub struct Sink {
 
 impl Sink {
     pub fn start(dir: &Path) -> Sink {
+        Sink::start_with(dir, &[])
+    }
+
+    /// With extra smtp-sink options, such as `-r RCPT` (soft-reject every recipient).
+    pub fn start_with(dir: &Path, options: &[&str]) -> Sink {
         assert!(
             Path::new(SMTP_SINK).exists(),
             "{SMTP_SINK} is missing: install the Debian package `postfix` (./test.sh does)"
@@ -28,6 +33,7 @@ impl Sink {
                 .unwrap()
                 .port();
             let mut child = Process::new(SMTP_SINK)
+                .args(options)
                 .args(["-u", "nobody", "-d"])
                 .arg(format!("{}/%H%M%S.", dumps.display()))
                 .arg(format!("127.0.0.1:{port}"))
