@@ -7,4 +7,7 @@ cd "$(dirname "$0")"
 bash tests/tools/install.sh
 # Tells the tests that the installer ran (they still check each tool themselves).
 export GAZETTE_TEST_TOOLS=1
-cargo test --all-targets
+# Each benchmark once, as a smoke test (figures come from `cargo bench`, not here).
+cargo test --benches
+# The unit and integration tests, last, so that their summary closes the output.
+cargo test

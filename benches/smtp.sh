@@ -109,7 +109,8 @@ newsletter() {
         printf '\n[[dkim]]\nselector = "bench"\nkey_file = "data/dkim/bench.pem"\n' >>"$dir/config/gazette.toml"
     fi
     seq 1 "$n" | sed 's/.*/reader&@example.org/' >"$dir/readers.csv"
-    "$gazette" -C "$dir" subscribers import "$dir/readers.csv" >/dev/null
+    "$gazette" -C "$dir" subscribers import "$dir/readers.csv" >/dev/null 2>&1 ||
+        die "gazette subscribers import failed"
 }
 
 field() { # field NAME FILE: a value from a one-line JSON object
