@@ -301,6 +301,15 @@ async fn sleep_until_opt(at: Option<Instant>) {
     }
 }
 
+/// Resolves once `flag` is set (checked every 50 ms), so that a connection
+/// waiting out a relay's rest or its rate slot notices a stop at once rather
+/// than after the wait, which holds up the drain for up to DRAIN.
+async fn stopped(flag: &AtomicBool) {
+    while !flag.load(Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 struct Worker {
     route: Arc<RouteState>,
     jobs: Arc<Mutex<mpsc::Receiver<Job>>>,
@@ -320,12 +329,19 @@ impl Worker {
             }
             let rest = *self.route.resting_until.lock().await;
             if let Some(until) = rest {
-                tokio::time::sleep_until(until).await;
+                // A stop cuts the rest short: the queue is then given back.
+                tokio::select! {
+                    _ = tokio::time::sleep_until(until) => {}
+                    _ = stopped(&self.stopping) => {}
+                }
             }
             let job = { self.jobs.lock().await.recv().await };
             let Some(job) = job else { return };
             if let Some(limiter) = &self.route.limiter {
-                limiter.acquire().await;
+                tokio::select! {
+                    _ = limiter.acquire() => {}
+                    _ = stopped(&self.stopping) => {}
+                }
             }
             if self.stopping.load(Ordering::SeqCst) {
                 // Taken from the queue after the stop: give it back untried.
