@@ -52,6 +52,10 @@ pub enum Command {
     Status(StatusArgs),
     /// List drafts with their send_at (in the config's time zone and UTC) and state
     Schedule,
+    /// Serve one-click unsubscribe, double opt-in sign-up and the issue archive over HTTP
+    Serve(crate::commands::serve::ServeArgs),
+    /// Write the archive of sent issues and its Atom feed as static files
+    Archive(crate::commands::serve::ArchiveArgs),
     /// DKIM keys: make one and print the DNS record to publish
     #[command(subcommand)]
     Dkim(DkimCommand),

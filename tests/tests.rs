@@ -5,5 +5,6 @@ mod message;
 mod relays;
 mod schedule;
 mod send;
+mod serve;
 mod subscribers;
 mod support;

@@ -11,6 +11,7 @@ pub mod preview;
 pub mod render;
 pub mod schedule;
 pub mod send;
+pub mod serve;
 pub mod status;
 pub mod subscribers;
 
@@ -33,6 +34,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Send(args) => send::run(&root, args),
         Command::Status(args) => status::run(&root, args),
         Command::Schedule => schedule::run(&root),
+        Command::Serve(args) => serve::run(&root, args),
+        Command::Archive(args) => serve::archive(&root, args),
         Command::Dkim(crate::cli::DkimCommand::Keygen(args)) => dkim::keygen(&root, args),
     }
 }
