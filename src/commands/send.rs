@@ -46,7 +46,7 @@ pub fn send_one(
     let secret = Secret::load(&config)?;
     let signers = load_signers(&config)?;
     let now = clock::now()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(Error::io("cannot start the runtime"))?;

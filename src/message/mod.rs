@@ -141,6 +141,11 @@ impl Factory {
         }
     }
 
+    /// Whether messages are DKIM-signed.
+    pub fn signs(&self) -> bool {
+        !self.signers.is_empty()
+    }
+
     /// Whether messages are made by substitution (true) or composed in full.
     pub fn is_templated(&self) -> bool {
         self.template.is_some()

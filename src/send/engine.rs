@@ -365,7 +365,33 @@ impl Worker {
                 email: &p.email,
                 name: p.name.as_deref(),
             };
-            let (outcome, message_id) = match self.factory.build(&recipient, &mut buf) {
+            let built = if self.factory.signs() {
+                // DKIM signing is the costly part of a message: do it off the
+                // I/O thread, so that signatures are made on every core.
+                let (factory, email, name) =
+                    (self.factory.clone(), p.email.clone(), p.name.clone());
+                let mut owned = std::mem::take(&mut buf);
+                let (result, owned) = tokio::task::spawn_blocking(move || {
+                    let r = Recipient {
+                        id: Some(id),
+                        email: &email,
+                        name: name.as_deref(),
+                    };
+                    (factory.build(&r, &mut owned), owned)
+                })
+                .await
+                .unwrap_or_else(|e| {
+                    (
+                        Err(Error::Failed(format!("signing failed: {e}"))),
+                        Vec::new(),
+                    )
+                });
+                buf = owned;
+                result
+            } else {
+                self.factory.build(&recipient, &mut buf)
+            };
+            let (outcome, message_id) = match built {
                 Ok(message_id) => {
                     let envelope = Envelope {
                         from: self.delivery.envelope_sender(Some(id)),

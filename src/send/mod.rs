@@ -6,4 +6,5 @@ pub mod settings;
 pub mod transport;
 
 pub mod engine;
+pub mod pipeline;
 pub mod rate;

@@ -5,12 +5,15 @@
 //! connections deferred, 5xx failed (5.1.x bounces the address), 535 stops the
 //! run. The outbox transport writes a Maildir for runs without a server.
 
+use super::pipeline::Pipelined;
 use super::settings::{Relay, TlsMode};
 use crate::error::{Error, Result};
 use lettre::address::Envelope as LettreEnvelope;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::authentication::DEFAULT_MECHANISMS;
-use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
+use lettre::transport::smtp::client::{
+    AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters,
+};
 use lettre::transport::smtp::extension::ClientId;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -156,10 +159,15 @@ impl SmtpRelay {
                         .await
                         .map_err(|e| trouble(format!("cannot connect to {}: {e}", r.name())))?;
                     let _ = tcp.set_nodelay(true);
-                    let mut conn =
-                        AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &self.hello)
-                            .await
-                            .map_err(|e| classify(&e, r))?;
+                    // Pipelining works on the plain text of the commands, so only
+                    // where there is no TLS underneath lettre.
+                    let stream: Box<dyn AsyncTokioStream> = match r.tls {
+                        TlsMode::None => Box::new(Pipelined::new(tcp)),
+                        _ => Box::new(tcp),
+                    };
+                    let mut conn = AsyncSmtpConnection::connect_with_transport(stream, &self.hello)
+                        .await
+                        .map_err(|e| classify(&e, r))?;
                     if let (Some(params), TlsMode::StartTls) = (&self.tls, r.tls) {
                         conn.starttls(params.clone(), &self.hello).await.map_err(
                             |e| match classify(&e, r) {
