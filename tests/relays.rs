@@ -67,3 +67,65 @@ fn a_relay_that_refuses_connections_rests_and_the_other_carries_on() {
     got.dedup();
     assert_eq!(got.len(), 40);
 }
+
+#[test]
+fn dry_run_builds_every_message_without_connecting_or_recording() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    std::fs::create_dir_all(dir.path().join("drafts")).unwrap();
+    std::fs::copy(
+        repo.join("config/gazette.toml"),
+        dir.path().join("config/gazette.toml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        repo.join("drafts/2026-11-29-41.toml"),
+        dir.path().join("drafts/2026-11-29-41.toml"),
+    )
+    .unwrap();
+    let csv: String = (1..=25).map(|i| format!("d{i}@example.org\n")).collect();
+    std::fs::write(dir.path().join("list.csv"), csv).unwrap();
+    let gazette = || {
+        let mut cmd = Command::cargo_bin("gazette").unwrap();
+        cmd.arg("-C").arg(dir.path()).env(
+            "GAZETTE_SECRET",
+            "a dry-run test secret that is long enough!!",
+        );
+        cmd
+    };
+    gazette()
+        .args(["subscribers", "import"])
+        .arg(dir.path().join("list.csv"))
+        .assert()
+        .success();
+    // A port nobody listens on: any connection attempt would fail the send.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = gazette()
+        .args([
+            "send",
+            "drafts/2026-11-29-41.toml",
+            "--dry-run",
+            "--transport",
+        ])
+        .arg(format!("smtp://127.0.0.1:{dead}"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("would send issue #41 to 25 subscribers"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was sent"), "{stderr}");
+    let status = gazette().args(["status", "--json"]).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&status.stdout).trim(),
+        "[]",
+        "the ledger is untouched"
+    );
+}

@@ -58,3 +58,51 @@ pub fn send_at(draft: &Draft, started: bool, now: jiff::Timestamp, diags: &mut V
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::diag::Source;
+    use std::path::Path;
+
+    fn draft(send_at: &str) -> Draft {
+        let config = Config::parse(
+            Path::new("/n"),
+            &Source::new("c", "name = \"N\"\nfrom = \"n@example.org\"\nbase_url = \"https://e.org\"\npostal_address = \"1 Road\"\n"),
+        )
+        .unwrap();
+        let text = format!(
+            "issue = 3\ndate = 2026-12-06\nsend_at = {send_at}\nintro = \"Hi.\"\n[[news]]\ntext = \"x\"\nlinks = [\"https://e.org/a\"]\n[[tools]]\ntext = \"y\"\nlinks = [\"https://e.org/b\"]\n"
+        );
+        crate::draft::parse(&Source::new("d", text), &config)
+            .unwrap()
+            .0
+    }
+
+    fn warnings(send_at: &str, started: bool, now: &str) -> Vec<String> {
+        let mut diags = Vec::new();
+        send_at_warning(&draft(send_at), started, now.parse().unwrap(), &mut diags);
+        diags.into_iter().map(|d| d.message).collect()
+    }
+
+    use super::send_at as send_at_warning;
+
+    #[test]
+    fn send_at_in_the_past_or_far_ahead_warns() {
+        let at = "2026-12-06T09:00:00Z";
+        assert_eq!(
+            warnings(at, false, "2026-12-07T00:00:00Z"),
+            ["`send_at` 2026-12-06T09:00:00Z has passed and issue #3 has not been sent"]
+        );
+        assert!(
+            warnings(at, true, "2026-12-07T00:00:00Z").is_empty(),
+            "no warning once sent or sending"
+        );
+        assert!(warnings(at, false, "2026-12-01T00:00:00Z").is_empty());
+        assert_eq!(
+            warnings(at, false, "2026-10-01T00:00:00Z"),
+            ["`send_at` 2026-12-06T09:00:00Z is more than 30 days ahead"]
+        );
+    }
+}

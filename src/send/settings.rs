@@ -503,3 +503,70 @@ mod tests {
         assert!(!is_loopback("10.0.0.1") && !is_loopback("mail.example.com"));
     }
 }
+
+#[cfg(test)]
+mod delivery_tests {
+    use super::*;
+    use crate::diag::Source;
+
+    fn config(extra: &str) -> Result<crate::config::Config, Vec<Diagnostic>> {
+        let text = format!(
+            "name = \"N\"\nfrom = \"N <n@news.example.org>\"\nbase_url = \"https://e.org\"\npostal_address = \"1 Road\"\n{extra}"
+        );
+        crate::config::Config::parse(Path::new("/n"), &Source::new("c", text))
+    }
+
+    #[test]
+    fn envelope_sender_defaults_and_verp() {
+        let plain = config("").unwrap().delivery;
+        assert_eq!(plain.envelope_sender(Some(42)), "bounces@news.example.org");
+        assert_eq!(
+            plain.transport,
+            Transport::Outbox(PathBuf::from("/n/data/outbox"))
+        );
+        let verp = config("verp = true\nenvelope_from = \"Returns@Example.ORG\"\n")
+            .unwrap()
+            .delivery;
+        assert_eq!(verp.envelope_sender(Some(42)), "Returns+42@example.org");
+        assert_eq!(
+            verp.envelope_sender(None),
+            "Returns@example.org",
+            "test sends carry no id"
+        );
+    }
+
+    #[test]
+    fn relays_are_checked() {
+        let ok = config("[[smtp]]\nhost = \"smtp.example.net\"\nusername = \"u\"\n")
+            .unwrap()
+            .delivery;
+        let Transport::Smtp(relays) = ok.transport else {
+            panic!()
+        };
+        assert_eq!(
+            (relays[0].port, relays[0].tls, relays[0].connections),
+            (587, TlsMode::StartTls, 4)
+        );
+        let msg = |extra: &str| {
+            config(extra)
+                .unwrap_err()
+                .into_iter()
+                .map(|d| d.message)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert!(
+            msg("[[smtp]]\nhost = \"h.example\"\npassword = \"hunter2\"\n")
+                .contains("never goes in the config")
+        );
+        assert!(
+            !msg("[[smtp]]\nhost = \"h.example\"\npassword = \"hunter2\"\n").contains("hunter2")
+        );
+        assert!(msg("[[smtp]]\nhost = \"h.example\"\ntls = \"none\"\n").contains("allow_insecure"));
+        assert!(
+            msg("[[smtp]]\nhost = \"127.0.0.1\"\ntls = \"none\"\nusername = \"u\"\n")
+                .contains("password in clear")
+        );
+        assert!(msg("transport = \"smtp\"\n").contains("needs at least one `[[smtp]]`"));
+    }
+}
