@@ -72,15 +72,20 @@ pub struct Config {
     /// A draft more than this past its `send_at`, not yet begun, is not sent by
     /// `send --due` (default 24 hours).
     pub max_lateness: jiff::SignedDuration,
+    /// The web endpoint's `[serve]` table (`gazette serve`, `gazette archive`).
+    pub serve: crate::serve::settings::Serve,
 }
 
 impl Config {
     /// Reads `config/gazette.toml` under `root`.
     pub fn load(root: &Path) -> Result<Config, Error> {
         let path = root.join(CONFIG_PATH);
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::Io {
-            what: format!("cannot read the config {}", path.display()),
-            source: e,
+        let text = std::fs::read_to_string(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::Input(format!(
+                "no config at {}: run gazette in a newsletter directory, or name one with -C DIR",
+                path.display()
+            )),
+            _ => Error::Io { what: format!("cannot read the config {}", path.display()), source: e },
         })?;
         let source = Source::new(CONFIG_PATH, text);
         Config::parse(root, &source).map_err(|diags| Error::Diagnostics {
@@ -217,6 +222,7 @@ impl Config {
         };
         let delivery =
             crate::send::settings::Delivery::read(root, &mut f, from.as_ref().map(Mailbox::domain));
+        let serve = crate::serve::settings::Serve::read(&mut f, name.as_ref());
         f.finish();
 
         if diags.iter().any(Diagnostic::is_error) {
@@ -246,6 +252,7 @@ impl Config {
             dkim,
             delivery: delivery.unwrap(),
             max_lateness: max_lateness.unwrap(),
+            serve,
         })
     }
 

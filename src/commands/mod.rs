@@ -76,10 +76,11 @@ pub fn display_path(root: &Path, path: &Path) -> String {
 
 /// Resolves a draft argument: as given, or under the newsletter directory.
 pub fn resolve_draft(root: &Path, arg: &Path) -> PathBuf {
-    if arg.is_absolute() || arg.exists() {
+    let under_root = root.join(arg);
+    if arg.is_absolute() || (!under_root.exists() && arg.exists()) {
         arg.to_path_buf()
     } else {
-        root.join(arg)
+        under_root
     }
 }
 
