@@ -85,7 +85,10 @@ impl Config {
                 "no config at {}: run gazette in a newsletter directory, or name one with -C DIR",
                 path.display()
             )),
-            _ => Error::Io { what: format!("cannot read the config {}", path.display()), source: e },
+            _ => Error::Io {
+                what: format!("cannot read the config {}", path.display()),
+                source: e,
+            },
         })?;
         let source = Source::new(CONFIG_PATH, text);
         Config::parse(root, &source).map_err(|diags| Error::Diagnostics {

@@ -18,6 +18,7 @@ pub mod message;
 pub mod render;
 pub mod schedule;
 pub mod send;
+pub mod serve;
 pub mod store;
 
 pub use error::{Error, Result};

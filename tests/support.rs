@@ -35,7 +35,11 @@ impl Sink {
             let mut child = Process::new(SMTP_SINK)
                 .args(options)
                 // smtp-sink refuses to run as root without -u, and -u without root.
-                .args(if is_root() { &["-u", "nobody"][..] } else { &[][..] })
+                .args(if is_root() {
+                    &["-u", "nobody"][..]
+                } else {
+                    &[][..]
+                })
                 .arg("-d")
                 .arg(format!("{}/%H%M%S.", dumps.display()))
                 .arg(format!("127.0.0.1:{port}"))
@@ -93,5 +97,8 @@ impl Drop for Sink {
 
 /// Whether the tests run as root.
 pub fn is_root() -> bool {
-    Process::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+    Process::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
 }

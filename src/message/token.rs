@@ -128,6 +128,56 @@ impl Secret {
     }
 }
 
+/// Characters in every sign-up confirmation token.
+pub const CONFIRM_TOKEN_LEN: usize = 47;
+
+const PURPOSE_CONFIRM: u8 = 2;
+const CONFIRM_PAYLOAD_LEN: usize = 19;
+
+/// Sign-up confirmation tokens: base64url of `purpose(1) | list tag(2) |
+/// subscriber id(8) | expiry(8, Unix seconds) | HMAC-SHA256(...)[..16]`, under
+/// a MAC purpose of their own, so that neither kind of token passes for the other.
+impl Secret {
+    /// The token confirming `subscriber`'s sign-up to `list_id`, good until
+    /// `expires` (Unix seconds).
+    pub fn confirm_token(&self, list_id: &str, subscriber: u64, expires: i64) -> String {
+        let mut payload = [0u8; CONFIRM_PAYLOAD_LEN];
+        payload[0] = PURPOSE_CONFIRM;
+        payload[1..3].copy_from_slice(&list_tag(list_id));
+        payload[3..11].copy_from_slice(&subscriber.to_be_bytes());
+        payload[11..19].copy_from_slice(&expires.to_be_bytes());
+        let tag = self
+            .mac(b"confirm", list_id, &payload)
+            .finalize()
+            .into_bytes();
+        let mut bytes = payload.to_vec();
+        bytes.extend_from_slice(&tag[..MAC_LEN]);
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// The subscriber and expiry (Unix seconds) a confirmation token names, if
+    /// it is genuine and for this list. The caller compares the expiry with now.
+    pub fn verify_confirm(&self, list_id: &str, token: &str) -> Option<(u64, i64)> {
+        if token.len() != CONFIRM_TOKEN_LEN {
+            return None;
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
+        let (payload, tag) = bytes.split_at_checked(CONFIRM_PAYLOAD_LEN)?;
+        if tag.len() != MAC_LEN
+            || payload[0] != PURPOSE_CONFIRM
+            || payload[1..3] != list_tag(list_id)
+        {
+            return None;
+        }
+        self.mac(b"confirm", list_id, payload)
+            .verify_truncated_left(tag)
+            .ok()?;
+        let id = u64::from_be_bytes(payload[3..11].try_into().ok()?);
+        let expires = i64::from_be_bytes(payload[11..19].try_into().ok()?);
+        Some((id, expires))
+    }
+}
+
 fn payload(list_id: &str, subscriber: u64) -> [u8; PAYLOAD_LEN] {
     let mut p = [0u8; PAYLOAD_LEN];
     p[0] = PURPOSE_UNSUBSCRIBE;
@@ -208,5 +258,51 @@ mod tests {
         assert_ne!(s.message_id_part("l", 1, 2), s.message_id_part("l", 1, 3));
         assert_ne!(s.message_id_part("l", 1, 2), s.message_id_part("l", 2, 2));
         assert_eq!(s.message_id_part("l", 1, 2).len(), MESSAGE_ID_HEX);
+    }
+}
+
+#[cfg(test)]
+mod confirm_tests {
+    use super::*;
+
+    fn secret() -> Secret {
+        Secret::new(b"0123456789abcdef0123456789abcdef", "test").unwrap()
+    }
+
+    #[test]
+    fn confirm_tokens_carry_subscriber_and_expiry() {
+        let s = secret();
+        let t = s.confirm_token("news.example.org", 42, 1_800_000_000);
+        assert_eq!(t.len(), CONFIRM_TOKEN_LEN);
+        assert_eq!(
+            s.verify_confirm("news.example.org", &t),
+            Some((42, 1_800_000_000))
+        );
+        assert_eq!(s.verify_confirm("other.example.org", &t), None);
+        assert_eq!(s.verify_confirm("news.example.org", &t[..46]), None);
+        for i in 0..t.len() {
+            let mut bytes = t.clone().into_bytes();
+            bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+            let forged = String::from_utf8(bytes).unwrap();
+            assert_eq!(
+                s.verify_confirm("news.example.org", &forged),
+                None,
+                "position {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_two_kinds_of_token_never_pass_for_each_other() {
+        let s = secret();
+        let unsubscribe = s.unsubscribe_token("l.example", 7);
+        let confirm = s.confirm_token("l.example", 7, 1_800_000_000);
+        assert_eq!(s.verify_confirm("l.example", &unsubscribe), None);
+        assert_eq!(s.verify_unsubscribe("l.example", &confirm), None);
+        // Same length, other purpose byte: refused too.
+        let mut bytes = URL_SAFE_NO_PAD.decode(&confirm).unwrap();
+        bytes[0] = PURPOSE_UNSUBSCRIBE;
+        let relabelled = URL_SAFE_NO_PAD.encode(bytes);
+        assert_eq!(s.verify_confirm("l.example", &relabelled), None);
     }
 }

@@ -8,7 +8,11 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, oldest first. Append new ones at the end.
-pub const MIGRATIONS: &[&str] = &[SUBSCRIBERS, super::ledger::MIGRATION];
+pub const MIGRATIONS: &[&str] = &[
+    SUBSCRIBERS,
+    super::ledger::MIGRATION,
+    super::signup::MIGRATION,
+];
 
 /// 1: subscribers and the suppression list.
 ///

@@ -12,6 +12,7 @@ pub mod import;
 pub mod ledger;
 pub mod merge;
 pub mod migrations;
+pub mod signup;
 pub mod subscriber;
 pub mod subscribers;
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what gazette's tests need, only when it is missing (quick when all is there):
-#   Debian packages  python3-dkim spamassassin python3-aiosmtpd postfix swaks openssl
+#   Debian packages  python3-dkim spamassassin python3-aiosmtpd postfix swaks openssl chromium
 #                    (+ libnet-ssleay-perl, which swaks needs for STARTTLS; it is only a
 #                    Recommends of swaks, and we install without recommends)
 #   node and npm     Debian's nodejs npm, when `node` or `npm` is not on PATH
 #   tests/tools/doiuse/node_modules   by `npm ci`, when missing or older than the lock file
+#   tests/tools/browser/node_modules  (playwright-core, driving /usr/bin/chromium) likewise
 # Postfix is installed for its smtp-sink and smtp-source programs only: it is preseeded as
 # "No configuration", service starts are refused while installing, and if it runs after
 # all it is stopped, so nothing listens on port 25.
@@ -15,7 +16,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-DEBIAN_PACKAGES=(python3-dkim spamassassin python3-aiosmtpd postfix swaks libnet-ssleay-perl openssl)
+DEBIAN_PACKAGES=(python3-dkim spamassassin python3-aiosmtpd postfix swaks libnet-ssleay-perl openssl chromium)
 
 say() { echo "tests/tools/install.sh: $*" >&2; }
 die() {
@@ -113,4 +114,14 @@ if [[ ! -f $doiuse/node_modules/.package-lock.json || $doiuse/package-lock.json 
     say "npm ci in tests/tools/doiuse (@jsx-email/doiuse-email)"
     (cd "$doiuse" && npm ci --no-audit --no-fund --loglevel=error) ||
         die "npm ci failed in tests/tools/doiuse: could not install @jsx-email/doiuse-email"
+fi
+
+# The browser test's playwright-core (it drives Debian's Chromium; it downloads no browser).
+[[ -x /usr/bin/chromium ]] || die "/usr/bin/chromium missing: install the Debian package chromium"
+((node_major >= 20)) || die "node $(node --version) is too old for playwright-core: need 20 or later"
+browser=$here/browser
+if [[ ! -f $browser/node_modules/.package-lock.json || $browser/package-lock.json -nt $browser/node_modules/.package-lock.json ]]; then
+    say "npm ci in tests/tools/browser (playwright-core)"
+    (cd "$browser" && npm ci --no-audit --no-fund --loglevel=error) ||
+        die "npm ci failed in tests/tools/browser: could not install playwright-core"
 fi

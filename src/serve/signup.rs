@@ -1,0 +1,173 @@
+//! Double opt-in: `/subscribe` takes an address and mails it a signed,
+//! expiring link; `/confirm/{token}` shows a button whose POST makes the
+//! subscriber active with the consent record of their request.
+//!
+//! The answer to a sign-up is the same page whatever the address's state
+//! (new, pending, active, left or forgotten), and the email is sent in the
+//! background so that the answer takes the same time too. Forgotten
+//! addresses are never stored again. Requests are limited per client IP and
+//! per address (429).
+
+use super::http::{client_ip, ip_bucket};
+use super::mail::{self, CONFIRM_HOURS};
+use super::{App, pages};
+use crate::store::signup::{Confirmation, Request, Requested, address_bucket};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{ConnectInfo, Form, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+const HOUR: i64 = 60 * 60;
+
+/// The sign-up form's fields.
+#[derive(Debug, serde::Deserialize)]
+pub struct SignupForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+}
+
+pub async fn form(State(app): State<Arc<App>>) -> Response {
+    app.page(
+        StatusCode::OK,
+        pages::signup_form(&app.config, None, "", ""),
+    )
+}
+
+pub async fn submit(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    form: Result<Form<SignupForm>, FormRejection>,
+) -> Response {
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(rejection) => {
+            let status = match rejection.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            let page = pages::signup_form(&app.config, Some("Please fill in the form."), "", "");
+            return app.page(status, page);
+        }
+    };
+    let email = match crate::address::normalize(&form.email) {
+        Ok(e) => e,
+        Err(_) => {
+            let error = "That does not look like an email address. Please check it.";
+            let page = pages::signup_form(&app.config, Some(error), &form.email, &form.name);
+            return app.page(StatusCode::BAD_REQUEST, page);
+        }
+    };
+    let now = match crate::clock::now() {
+        Ok(now) => now,
+        Err(e) => return app.failed("the clock", &e),
+    };
+    let client = client_ip(&app.config.serve, &headers, peer);
+    let (ip, ip_bucket) = (client.to_string(), ip_bucket(client));
+    let name = form.name;
+    let expires = now.as_second() + CONFIRM_HOURS * HOUR;
+    let limits = &app.config.serve;
+    let (per_ip, per_address) = (
+        limits.signups_per_ip_per_hour,
+        limits.confirmations_per_address_per_day,
+    );
+    let consent = limits.consent.clone();
+    let outcome = app
+        .with_store(move |store| {
+            let t = now.as_second();
+            if !store.rate_take(&ip_bucket, per_ip, HOUR, t)? {
+                return Ok(None);
+            }
+            if !store.rate_take(&address_bucket(&email), per_address, 24 * HOUR, t)? {
+                return Ok(None);
+            }
+            let request = Request {
+                email: &email,
+                name: Some(name.as_str()),
+                consent_text: &consent,
+                ip: Some(&ip),
+            };
+            store.request_signup(&request, now, expires).map(Some)
+        })
+        .await;
+    let requested = match outcome {
+        Ok(Some(r)) => r,
+        Ok(None) => return too_many(&app),
+        Err(e) => return app.failed("a sign-up", &e),
+    };
+    if let Requested::Confirm(subscriber) = requested {
+        let token = app
+            .secret
+            .confirm_token(&app.config.list_id, subscriber.id as u64, expires);
+        let url = format!("{}/confirm/{token}", app.config.base_url);
+        let message = mail::confirmation(
+            &app.config,
+            &subscriber.email,
+            subscriber.name.as_deref(),
+            &url,
+            now,
+        );
+        let app = Arc::clone(&app);
+        tokio::spawn(async move {
+            match app.mailer.send(&subscriber.email, message).await {
+                Ok(reply) => eprintln!(
+                    "gazette: sent the confirmation to subscriber {}: {reply}",
+                    subscriber.id
+                ),
+                Err(reply) => eprintln!(
+                    "gazette: error: the confirmation to subscriber {} was not sent: {reply}",
+                    subscriber.id
+                ),
+            }
+        });
+    }
+    app.page(StatusCode::OK, pages::check_inbox(&app.config))
+}
+
+fn too_many(app: &App) -> Response {
+    let mut response = app.page(StatusCode::TOO_MANY_REQUESTS, pages::too_many(&app.config));
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
+    response
+}
+
+/// The subscriber and expiry of a genuine token that has not expired.
+fn verified(app: &App, token: &str) -> Option<(i64, i64, jiff::Timestamp)> {
+    let (id, expires) = app.secret.verify_confirm(&app.config.list_id, token)?;
+    let now = crate::clock::now().ok()?;
+    let id = i64::try_from(id).ok().filter(|&id| id > 0)?;
+    (expires >= now.as_second()).then_some((id, expires, now))
+}
+
+pub async fn confirm_page(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
+    let Some((id, expires, _)) = verified(&app, &token) else {
+        return app.bad_link();
+    };
+    match app.with_store(move |s| s.confirmation(id, expires)).await {
+        Ok(Confirmation::Open) => app.page(StatusCode::OK, pages::confirm_form(&app.config)),
+        Ok(Confirmation::Active) => app.page(StatusCode::OK, pages::confirmed(&app.config)),
+        Ok(Confirmation::Invalid) => app.bad_link(),
+        Err(e) => app.failed("a confirmation", &e),
+    }
+}
+
+pub async fn confirm(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
+    let Some((id, expires, now)) = verified(&app, &token) else {
+        return app.bad_link();
+    };
+    match app
+        .with_store(move |s| s.confirm_signup(id, expires, now))
+        .await
+    {
+        Ok(Confirmation::Open | Confirmation::Active) => {
+            app.page(StatusCode::OK, pages::confirmed(&app.config))
+        }
+        Ok(Confirmation::Invalid) => app.bad_link(),
+        Err(e) => app.failed("a confirmation", &e),
+    }
+}

@@ -1,0 +1,57 @@
+//! `/unsubscribe/{token}`: the URL in every message's List-Unsubscribe header
+//! and footer.
+//!
+//! GET shows a button and changes nothing (link scanners fetch every URL).
+//! POST unsubscribes: RFC 8058's `List-Unsubscribe=One-Click`, form-encoded
+//! or multipart, or the page's own button; the body is not needed, the token
+//! is the authority. It is idempotent, never redirects and sets no cookie. A
+//! test send's token (subscriber 0) gets the same answer and changes nothing;
+//! a token whose subscriber was forgotten too, since they get no mail.
+
+use super::{App, pages};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use std::sync::Arc;
+
+pub async fn page(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
+    match app.secret.verify_unsubscribe(&app.config.list_id, &token) {
+        Some(_) => app.page(StatusCode::OK, pages::unsubscribe_form(&app.config)),
+        None => app.bad_link(),
+    }
+}
+
+pub async fn post(
+    State(app): State<Arc<App>>,
+    Path(token): Path<String>,
+    _body: Bytes,
+) -> Response {
+    let Some(id) = app.secret.verify_unsubscribe(&app.config.list_id, &token) else {
+        return app.bad_link();
+    };
+    let Ok(id) = i64::try_from(id) else {
+        return app.bad_link();
+    };
+    if id != 0 {
+        let now = match crate::clock::now() {
+            Ok(now) => now,
+            Err(e) => return app.failed("the clock", &e),
+        };
+        let done = app
+            .with_store(move |store| {
+                match store.get(id)? {
+                    Some(s) if !s.status.has_left() => {
+                        store.unsubscribe(&s.email, now)?;
+                    }
+                    _ => {}
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = done {
+            return app.failed("unsubscribing", &e);
+        }
+    }
+    app.page(StatusCode::OK, pages::unsubscribed(&app.config))
+}
