@@ -442,6 +442,16 @@ fn one_click_post_unsubscribes_exactly_that_subscriber_and_get_does_not() {
             page.body
                 .contains("<button type=\"submit\">Unsubscribe</button>")
         );
+        // It names the newsletter and the address, partly masked.
+        assert!(
+            page.body.contains("<strong>b••@example.org</strong>"),
+            "{}",
+            page.body
+        );
+        assert!(
+            !page.body.contains("bob@example.org"),
+            "the address is masked"
+        );
         assert_eq!(site.status("bob@example.org"), Some(Status::Active));
     }
 

@@ -125,10 +125,13 @@ pub fn confirmed(config: &Config) -> String {
 }
 
 /// The unsubscribe link's page: a button, since scanners fetch every link.
-pub fn unsubscribe_form(config: &Config) -> String {
+pub fn unsubscribe_form(config: &Config, masked_address: Option<&str>) -> String {
     let body = html! {
         h1 { "Unsubscribe" }
-        p { "Stop receiving " (config.name) " at this address? You can subscribe again at any time." }
+        @match masked_address {
+            Some(address) => p { "Stop sending " (config.name) " to " strong { (address) } "? You can subscribe again at any time." },
+            None => p { "Stop receiving " (config.name) " at this address? You can subscribe again at any time." },
+        }
         form method="post" {
             input type="hidden" name="List-Unsubscribe" value="One-Click";
             button type="submit" { "Unsubscribe" }

@@ -16,9 +16,42 @@ use axum::response::Response;
 use std::sync::Arc;
 
 pub async fn page(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
-    match app.secret.verify_unsubscribe(&app.config.list_id, &token) {
-        Some(_) => app.page(StatusCode::OK, pages::unsubscribe_form(&app.config)),
-        None => app.bad_link(),
+    let Some(id) = app.secret.verify_unsubscribe(&app.config.list_id, &token) else {
+        return app.bad_link();
+    };
+    // Name the address, partly masked, so the reader knows which one this is.
+    let address = match i64::try_from(id) {
+        Ok(id) if id != 0 => app
+            .with_store(move |store| Ok(store.get(id)?.map(|s| s.email)))
+            .await
+            .ok()
+            .flatten(),
+        _ => None,
+    };
+    app.page(
+        StatusCode::OK,
+        pages::unsubscribe_form(&app.config, address.as_deref().map(mask).as_deref()),
+    )
+}
+
+/// `grace@example.org` as `g••••@example.org`: enough to recognise, not to harvest.
+pub fn mask(address: &str) -> String {
+    let (local, domain) = address.rsplit_once('@').unwrap_or((address, ""));
+    let first: String = local.chars().take(1).collect();
+    let hidden = local.chars().count().saturating_sub(1).clamp(2, 6);
+    format!("{first}{}@{domain}", "•".repeat(hidden))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn masks_the_local_part() {
+        assert_eq!(super::mask("grace@example.org"), "g••••@example.org");
+        assert_eq!(super::mask("a@example.org"), "a••@example.org");
+        assert_eq!(
+            super::mask("averyverylongname@example.org"),
+            "a••••••@example.org"
+        );
     }
 }
 
