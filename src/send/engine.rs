@@ -177,7 +177,10 @@ pub async fn run(
             }
             in_flight += 1;
         }
-        if !pending_updates.is_empty() {
+        // The `sending` marks just made ride along with the next group of
+        // results (one transaction, one lock); only when nothing is in flight
+        // to bring results are they written now.
+        if !pending_updates.is_empty() && in_flight == 0 {
             store.record(plan.issue, &pending_updates, (plan.now)())?;
             pending_updates.clear();
         }
@@ -269,6 +272,9 @@ pub async fn run(
         }
     }
     drop(job_tx);
+    if !pending_updates.is_empty() {
+        store.record(plan.issue, &pending_updates, (plan.now)())?;
+    }
     // Recipients queued or waiting for a retry were not tried: they stay as the
     // ledger has them (pending, or deferred with their next attempt).
     report.deferred += retries.len() as u64;
