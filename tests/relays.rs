@@ -129,3 +129,73 @@ fn dry_run_builds_every_message_without_connecting_or_recording() {
         "the ledger is untouched"
     );
 }
+
+#[test]
+fn a_dkim_signed_send_reaches_everyone_once_with_signatures() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(dir.path());
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    std::fs::create_dir_all(dir.path().join("drafts")).unwrap();
+    std::fs::copy(
+        repo.join("config/gazette.toml"),
+        dir.path().join("config/gazette.toml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        repo.join("drafts/2026-11-29-41.toml"),
+        dir.path().join("drafts/2026-11-29-41.toml"),
+    )
+    .unwrap();
+    let gazette = || {
+        let mut cmd = Command::cargo_bin("gazette").unwrap();
+        cmd.arg("-C").arg(dir.path()).env(
+            "GAZETTE_SECRET",
+            "a dkim-send test secret that is long enough!!",
+        );
+        cmd.env_remove("GAZETTE_TRANSPORT");
+        cmd
+    };
+    gazette()
+        .args(["dkim", "keygen", "--selector", "s1"])
+        .assert()
+        .success();
+    let config = std::fs::read_to_string(dir.path().join("config/gazette.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("config/gazette.toml"),
+        format!("{config}\n[[dkim]]\nselector = \"s1\"\nkey_file = \"data/dkim/s1.pem\"\n"),
+    )
+    .unwrap();
+    let csv: String = (1..=60).map(|i| format!("k{i:02}@example.org\n")).collect();
+    std::fs::write(dir.path().join("list.csv"), csv).unwrap();
+    gazette()
+        .args(["subscribers", "import"])
+        .arg(dir.path().join("list.csv"))
+        .assert()
+        .success();
+    // Signing happens ahead of sending, two recipients per connection: all
+    // must still arrive exactly once, each signed.
+    let out = gazette()
+        .args([
+            "send",
+            "drafts/2026-11-29-41.toml",
+            "--yes",
+            "--transport",
+            &sink.url(),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("sent 60, deferred 0, failed 0"), "{stderr}");
+    let got = sink.recipients();
+    let expected: Vec<String> = (1..=60).map(|i| format!("k{i:02}@example.org")).collect();
+    assert_eq!(got, expected);
+    for entry in std::fs::read_dir(sink.dumps()).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(
+            text.contains("\nDKIM-Signature: v=1; a=rsa-sha256; s=s1; d=platformnotes.example;"),
+            "unsigned message"
+        );
+    }
+}

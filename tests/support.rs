@@ -62,6 +62,11 @@ impl Sink {
         panic!("smtp-sink did not start");
     }
 
+    /// The folder holding one file per message received.
+    pub fn dumps(&self) -> &Path {
+        &self.dumps
+    }
+
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }

@@ -98,7 +98,10 @@ pub async fn run(
 ) -> Result<Report> {
     let started = Instant::now();
     let connections: usize = plan.routes.iter().map(|r| r.connections).sum();
-    let (job_tx, job_rx) = mpsc::channel::<Job>(connections);
+    // With DKIM, each connection signs its next message while it sends one, so
+    // it holds up to two recipients (only one of them is ever on the wire).
+    let capacity = connections * if plan.factory.signs() { 2 } else { 1 };
+    let (job_tx, job_rx) = mpsc::channel::<Job>(capacity);
     let job_rx = Arc::new(Mutex::new(job_rx));
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
     let routes: Vec<Arc<RouteState>> = plan
@@ -143,7 +146,7 @@ pub async fn run(
 
     loop {
         // Hand out work while there is room.
-        while stopping.is_none() && in_flight < connections {
+        while stopping.is_none() && in_flight < capacity {
             let now = Instant::now();
             if let Some(i) = retries.iter().position(|(due, _)| *due <= now) {
                 queue.push_back(retries.swap_remove(i).1);
@@ -257,7 +260,7 @@ pub async fn run(
                 }
                 progress.advance(report.sent + report.failed + report.deferred + report.skipped);
             }
-            _ = sleep_until_opt(next_retry), if next_retry.is_some() && stopping.is_none() && in_flight < connections => {}
+            _ = sleep_until_opt(next_retry), if next_retry.is_some() && stopping.is_none() && in_flight < capacity => {}
             signal = stop.wait(), if stopping.is_none() => {
                 report.interrupted = Some(signal);
                 stopping = Some(Instant::now() + DRAIN);
@@ -326,11 +329,52 @@ struct Worker {
     stopping: Arc<AtomicBool>,
 }
 
+/// A message being built and signed on the blocking pool.
+type Building = tokio::task::JoinHandle<(Result<String>, Vec<u8>)>;
+
 impl Worker {
+    /// Starts building and signing `job`'s message off the I/O thread, so that
+    /// signatures are made on every core.
+    fn start_build(&self, job: &Job) -> Building {
+        let factory = self.factory.clone();
+        let (id, email, name) = (
+            job.recipient.subscriber_id as u64,
+            job.recipient.email.clone(),
+            job.recipient.name.clone(),
+        );
+        tokio::task::spawn_blocking(move || {
+            let mut out = Vec::with_capacity(32 * 1024);
+            let r = Recipient {
+                id: Some(id),
+                email: &email,
+                name: name.as_deref(),
+            };
+            (factory.build(&r, &mut out), out)
+        })
+    }
+
+    /// Hands a recipient back untried; false when the send loop is gone.
+    async fn give_back(&self, job: Job) -> bool {
+        let (ack, acked) = oneshot::channel();
+        let done = Done {
+            job,
+            outcome: None,
+            message_id: String::new(),
+            bytes: 0,
+            ack,
+        };
+        self.done.send(done).is_ok() && acked.await.is_ok()
+    }
+
     async fn run(self) {
         let mut buf = Vec::with_capacity(64 * 1024);
+        // The next recipient, its message being signed while this one is sent.
+        let mut ahead: Option<(Job, Building)> = None;
         loop {
             if self.route.broken.load(Ordering::Relaxed) {
+                if let Some((job, _)) = ahead.take() {
+                    self.give_back(job).await;
+                }
                 return;
             }
             let rest = *self.route.resting_until.lock().await;
@@ -341,8 +385,15 @@ impl Worker {
                     _ = stopped(&self.stopping) => {}
                 }
             }
-            let job = { self.jobs.lock().await.recv().await };
-            let Some(job) = job else { return };
+            let (job, building) = match ahead.take() {
+                Some((job, building)) => (job, Some(building)),
+                None => {
+                    let job = { self.jobs.lock().await.recv().await };
+                    let Some(job) = job else { return };
+                    let building = self.factory.signs().then(|| self.start_build(&job));
+                    (job, building)
+                }
+            };
             if let Some(limiter) = &self.route.limiter {
                 tokio::select! {
                     _ = limiter.acquire() => {}
@@ -351,51 +402,39 @@ impl Worker {
             }
             if self.stopping.load(Ordering::SeqCst) {
                 // Taken from the queue after the stop: give it back untried.
-                let (ack, acked) = oneshot::channel();
-                let done = Done {
-                    job,
-                    outcome: None,
-                    message_id: String::new(),
-                    bytes: 0,
-                    ack,
-                };
-                if self.done.send(done).is_err() || acked.await.is_err() {
+                if !self.give_back(job).await {
                     return;
                 }
                 continue;
             }
+            if building.is_some() {
+                let next = self.jobs.lock().await.try_recv().ok();
+                ahead = next.map(|next| {
+                    let building = self.start_build(&next);
+                    (next, building)
+                });
+            }
             let p = &job.recipient;
             let id = p.subscriber_id as u64;
-            let recipient = Recipient {
-                id: Some(id),
-                email: &p.email,
-                name: p.name.as_deref(),
-            };
-            let built = if self.factory.signs() {
-                // DKIM signing is the costly part of a message: do it off the
-                // I/O thread, so that signatures are made on every core.
-                let (factory, email, name) =
-                    (self.factory.clone(), p.email.clone(), p.name.clone());
-                let mut owned = std::mem::take(&mut buf);
-                let (result, owned) = tokio::task::spawn_blocking(move || {
-                    let r = Recipient {
+            let built = match building {
+                Some(building) => {
+                    let (result, owned) = building.await.unwrap_or_else(|e| {
+                        (
+                            Err(Error::Failed(format!("signing failed: {e}"))),
+                            Vec::new(),
+                        )
+                    });
+                    buf = owned;
+                    result
+                }
+                None => {
+                    let recipient = Recipient {
                         id: Some(id),
-                        email: &email,
-                        name: name.as_deref(),
+                        email: &p.email,
+                        name: p.name.as_deref(),
                     };
-                    (factory.build(&r, &mut owned), owned)
-                })
-                .await
-                .unwrap_or_else(|e| {
-                    (
-                        Err(Error::Failed(format!("signing failed: {e}"))),
-                        Vec::new(),
-                    )
-                });
-                buf = owned;
-                result
-            } else {
-                self.factory.build(&recipient, &mut buf)
+                    self.factory.build(&recipient, &mut buf)
+                }
             };
             let (outcome, message_id) = match built {
                 Ok(message_id) => {
