@@ -408,7 +408,13 @@ impl Worker {
                 continue;
             }
             if building.is_some() {
-                let next = self.jobs.lock().await.try_recv().ok();
+                // Never wait for the queue here: a connection blocked on it
+                // holds it, and waiting would hold up this recipient too.
+                let next = self
+                    .jobs
+                    .try_lock()
+                    .ok()
+                    .and_then(|mut q| q.try_recv().ok());
                 ahead = next.map(|next| {
                     let building = self.start_build(&next);
                     (next, building)
