@@ -9,5 +9,6 @@ bash tests/tools/install.sh
 export GAZETTE_TEST_TOOLS=1
 # Each benchmark once, as a smoke test (figures come from `cargo bench`, not here).
 cargo test --benches
-# The unit and integration tests, last, so that their summary closes the output.
-cargo test
+# The unit and integration tests, last, so that their summary closes the output
+# (no doc-tests: there are none, and their empty summary would close it instead).
+cargo test --lib --bins --tests
