@@ -334,19 +334,7 @@ fn render_eml_writes_a_test_send_for_a_non_subscriber() {
 fn list_messages_need_a_secret_and_say_how_to_make_one() {
     // A copy, so that a data/secret made by ./example.sh in the checkout does not count.
     let dir = tempfile::tempdir().unwrap();
-    for sub in ["config", "drafts"] {
-        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-    }
-    std::fs::copy(
-        repo().join("config/gazette.toml"),
-        dir.path().join("config/gazette.toml"),
-    )
-    .unwrap();
-    std::fs::copy(
-        repo().join("drafts/2026-11-29-41.toml"),
-        dir.path().join("drafts/2026-11-29-41.toml"),
-    )
-    .unwrap();
+    crate::support::example_newsletter(dir.path());
     let out = Command::cargo_bin("gazette")
         .unwrap()
         .arg("-C")
@@ -442,19 +430,7 @@ fn dkim_keygen_writes_a_private_key_and_prints_the_record() {
 #[test]
 fn render_eml_for_a_subscriber_is_exactly_their_list_message() {
     let dir = tempfile::tempdir().unwrap();
-    for sub in ["config", "drafts"] {
-        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-    }
-    std::fs::copy(
-        repo().join("config/gazette.toml"),
-        dir.path().join("config/gazette.toml"),
-    )
-    .unwrap();
-    std::fs::copy(
-        repo().join("drafts/2026-11-29-41.toml"),
-        dir.path().join("drafts/2026-11-29-41.toml"),
-    )
-    .unwrap();
+    crate::support::example_newsletter(dir.path());
     let run = |args: &[&str]| {
         let out = gazette(dir.path()).args(args).output().unwrap();
         assert!(

@@ -2,7 +2,7 @@
 //! configured, every recipient the dead relay was given must be handed to the
 //! live one at once, not deferred.
 
-use crate::support::Sink;
+use crate::support::{Sink, example_newsletter};
 use assert_cmd::Command;
 use std::path::Path;
 
@@ -70,20 +70,8 @@ fn a_relay_that_refuses_connections_rests_and_the_other_carries_on() {
 
 #[test]
 fn dry_run_builds_every_message_without_connecting_or_recording() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("config")).unwrap();
-    std::fs::create_dir_all(dir.path().join("drafts")).unwrap();
-    std::fs::copy(
-        repo.join("config/gazette.toml"),
-        dir.path().join("config/gazette.toml"),
-    )
-    .unwrap();
-    std::fs::copy(
-        repo.join("drafts/2026-11-29-41.toml"),
-        dir.path().join("drafts/2026-11-29-41.toml"),
-    )
-    .unwrap();
+    example_newsletter(dir.path());
     let csv: String = (1..=25).map(|i| format!("d{i}@example.org\n")).collect();
     std::fs::write(dir.path().join("list.csv"), csv).unwrap();
     let gazette = || {
@@ -132,21 +120,9 @@ fn dry_run_builds_every_message_without_connecting_or_recording() {
 
 #[test]
 fn a_dkim_signed_send_reaches_everyone_once_with_signatures() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     let sink = Sink::start(dir.path());
-    std::fs::create_dir_all(dir.path().join("config")).unwrap();
-    std::fs::create_dir_all(dir.path().join("drafts")).unwrap();
-    std::fs::copy(
-        repo.join("config/gazette.toml"),
-        dir.path().join("config/gazette.toml"),
-    )
-    .unwrap();
-    std::fs::copy(
-        repo.join("drafts/2026-11-29-41.toml"),
-        dir.path().join("drafts/2026-11-29-41.toml"),
-    )
-    .unwrap();
+    example_newsletter(dir.path());
     let gazette = || {
         let mut cmd = Command::cargo_bin("gazette").unwrap();
         cmd.arg("-C").arg(dir.path()).env(

@@ -107,3 +107,15 @@ pub fn is_root() -> bool {
         .output()
         .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
 }
+
+/// A newsletter directory in `dir` holding the repository's example config and
+/// issue #41, as a fresh clone has them (no data/).
+pub fn example_newsletter(dir: &Path) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for sub in ["config", "drafts"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    for file in ["config/gazette.toml", "drafts/2026-11-29-41.toml"] {
+        std::fs::copy(repo.join(file), dir.join(file)).unwrap();
+    }
+}

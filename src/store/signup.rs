@@ -9,7 +9,8 @@
 //! someone who unsubscribed after asking. Rate-limit events are rows of
 //! `(bucket, time)`, kept a day at most.
 
-use super::subscriber::{COLUMNS, clean_name, email_key, stamp, suppression_hash};
+use super::subscriber::{clean_name, email_key, stamp, suppression_hash};
+use super::subscribers::{by_id, by_id_opt, by_key, is_suppressed};
 use super::{Status, Store, Subscriber};
 use crate::error::Result;
 use jiff::Timestamp;
@@ -269,29 +270,6 @@ fn open(conn: &Connection, id: i64) -> rusqlite::Result<Option<Open>> {
         })
     })
     .optional()
-}
-
-fn is_suppressed(conn: &Connection, email: &str) -> rusqlite::Result<bool> {
-    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM suppressed WHERE hash = ?1)")?
-        .query_row([suppression_hash(email)], |r| r.get(0))
-}
-
-fn by_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<Subscriber>> {
-    conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM subscribers WHERE email_key = ?1"
-    ))?
-    .query_row([key], Subscriber::from_row)
-    .optional()
-}
-
-fn by_id_opt(conn: &Connection, id: i64) -> rusqlite::Result<Option<Subscriber>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM subscribers WHERE id = ?1"))?
-        .query_row([id], Subscriber::from_row)
-        .optional()
-}
-
-fn by_id(conn: &Connection, id: i64) -> rusqlite::Result<Subscriber> {
-    by_id_opt(conn, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
 }
 
 #[cfg(test)]

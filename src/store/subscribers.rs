@@ -287,12 +287,12 @@ pub(crate) fn never_used(conn: &Connection) -> rusqlite::Result<bool> {
     )
 }
 
-fn is_suppressed(conn: &Connection, email: &str) -> rusqlite::Result<bool> {
+pub(super) fn is_suppressed(conn: &Connection, email: &str) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM suppressed WHERE hash = ?1)")?
         .query_row([suppression_hash(email)], |r| r.get(0))
 }
 
-fn by_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<Subscriber>> {
+pub(super) fn by_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<Subscriber>> {
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM subscribers WHERE email_key = ?1"
     ))?
@@ -300,13 +300,13 @@ fn by_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<Subscriber>> 
     .optional()
 }
 
-fn by_id_opt(conn: &Connection, id: i64) -> rusqlite::Result<Option<Subscriber>> {
+pub(super) fn by_id_opt(conn: &Connection, id: i64) -> rusqlite::Result<Option<Subscriber>> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM subscribers WHERE id = ?1"))?
         .query_row([id], Subscriber::from_row)
         .optional()
 }
 
-fn by_id(conn: &Connection, id: i64) -> rusqlite::Result<Subscriber> {
+pub(super) fn by_id(conn: &Connection, id: i64) -> rusqlite::Result<Subscriber> {
     by_id_opt(conn, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
 }
 
