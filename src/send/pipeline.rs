@@ -320,7 +320,7 @@ mod tests {
         ));
         let mut c = BufReader::new(Pipelined::new(client));
         line(&mut c).await;
-        let mut say = async |c: &mut BufReader<Pipelined<tokio::io::DuplexStream>>, what: &[u8]| {
+        let say = async |c: &mut BufReader<Pipelined<tokio::io::DuplexStream>>, what: &[u8]| {
             c.get_mut().write_all(what).await.unwrap();
             c.get_mut().flush().await.unwrap();
             line(c).await

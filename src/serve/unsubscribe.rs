@@ -42,19 +42,6 @@ pub fn mask(address: &str) -> String {
     format!("{first}{}@{domain}", "•".repeat(hidden))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn masks_the_local_part() {
-        assert_eq!(super::mask("grace@example.org"), "g••••@example.org");
-        assert_eq!(super::mask("a@example.org"), "a••@example.org");
-        assert_eq!(
-            super::mask("averyverylongname@example.org"),
-            "a••••••@example.org"
-        );
-    }
-}
-
 pub async fn post(
     State(app): State<Arc<App>>,
     Path(token): Path<String>,
@@ -87,4 +74,17 @@ pub async fn post(
         }
     }
     app.page(StatusCode::OK, pages::unsubscribed(&app.config))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn masks_the_local_part() {
+        assert_eq!(super::mask("grace@example.org"), "g••••@example.org");
+        assert_eq!(super::mask("a@example.org"), "a••@example.org");
+        assert_eq!(
+            super::mask("averyverylongname@example.org"),
+            "a••••••@example.org"
+        );
+    }
 }
