@@ -723,8 +723,13 @@ fn double_opt_in_round_trip_with_the_email_caught_by_smtp_sink() {
 
     // The confirmation, as smtp-sink received it.
     let dumps = sink_dir.path().join("sink");
+    // smtp-sink creates the file first and fills it as the message arrives:
+    // wait until it holds the whole message (its closing MIME boundary).
     wait_for("the confirmation email", Duration::from_secs(20), || {
-        std::fs::read_dir(&dumps).unwrap().count() > 0
+        std::fs::read_dir(&dumps).unwrap().flatten().any(|e| {
+            std::fs::read_to_string(e.path())
+                .is_ok_and(|t| t.contains("X-Rcpt-Args:") && t.trim_end().ends_with("--"))
+        })
     });
     let file = std::fs::read_dir(&dumps)
         .unwrap()

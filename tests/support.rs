@@ -72,11 +72,28 @@ impl Sink {
     }
 
     /// Envelope recipients of every message received so far.
+    /// smtp-sink creates a dump file first and fills it as the message
+    /// arrives, so files still being written (gazette's messages end with a
+    /// closing MIME boundary) are waited for, two seconds at most.
     pub fn recipients(&self) -> Vec<String> {
+        let read = || -> Vec<String> {
+            std::fs::read_dir(&self.dumps)
+                .unwrap()
+                .map(|e| {
+                    String::from_utf8_lossy(&std::fs::read(e.unwrap().path()).unwrap()).into_owned()
+                })
+                .collect()
+        };
+        let mut texts = read();
+        for _ in 0..100 {
+            if texts.iter().all(|t| t.trim_end().ends_with("--")) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            texts = read();
+        }
         let mut out = Vec::new();
-        for entry in std::fs::read_dir(&self.dumps).unwrap() {
-            let text = String::from_utf8_lossy(&std::fs::read(entry.unwrap().path()).unwrap())
-                .into_owned();
+        for text in texts {
             for line in text.lines() {
                 if let Some(rcpt) = line.strip_prefix("X-Rcpt-Args: ") {
                     out.push(
