@@ -5,6 +5,7 @@
 # server at all. Safe to run again: nobody gets a second copy.
 set -euo pipefail
 cd "$(dirname "$0")"
+echo "example.sh: building gazette (cargo build --release; the first build takes a few minutes)" >&2
 cargo build --release --quiet
 gazette=target/release/gazette
 # The token secret the example config names (secret_file = "data/secret").
