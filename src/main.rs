@@ -3,7 +3,16 @@ use gazette::Error;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = gazette::cli::Cli::parse();
+    let cli = match gazette::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print as clap prints them; usage errors get the
+        // same `gazette: error:` prefix as every other error.
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            eprint!("gazette: {}", e.render());
+            return ExitCode::from(2);
+        }
+    };
     match gazette::commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

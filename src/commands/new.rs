@@ -109,7 +109,7 @@ Write the opening of the issue here.
 [sponsor]
 name = "Sponsor name"
 text = "One paragraph about the sponsor."
-url = "https://example.com/"
+url = "https://example.com/sponsor"
 "#,
         name = config.name,
         template = config.subject_template,
@@ -122,7 +122,7 @@ url = "https://example.com/"
 [[{key}]]
 # title = "A short lead-in, shown in bold"
 text = "A paragraph about the link."
-links = ["https://example.com/"]
+links = ["https://example.com/{key}"]
 "#,
             title = section.title,
             key = section.key

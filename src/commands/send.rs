@@ -73,7 +73,7 @@ pub fn send_one(
     ));
     let mut store = Store::open(&config.database)?;
     if args.dry_run {
-        return dry_run(&store, &draft, &factory);
+        return dry_run(&store, &draft, &factory, args.json);
     }
     let target = Target {
         config: &config,
@@ -202,7 +202,7 @@ async fn test_send(
     Ok(code)
 }
 
-fn dry_run(store: &Store, draft: &Draft, factory: &Factory) -> Result<u8> {
+fn dry_run(store: &Store, draft: &Draft, factory: &Factory, json: bool) -> Result<u8> {
     let started = store.send_record(draft.issue)?.is_some();
     let (mut count, mut bytes, mut after) = (0u64, 0u64, 0i64);
     let mut buf = Vec::new();
@@ -244,6 +244,10 @@ fn dry_run(store: &Store, draft: &Draft, factory: &Factory) -> Result<u8> {
         thousands(bytes),
         thousands(average)
     );
+    if json {
+        let value = serde_json::json!({"issue": draft.issue, "dry_run": true, "messages": count, "bytes": bytes});
+        println!("{value}");
+    }
     Ok(0)
 }
 
@@ -297,6 +301,9 @@ async fn list_send(
                 thousands(c.failed),
                 thousands(c.skipped)
             );
+            if args.json {
+                summarise(&Report::default(), true, issue);
+            }
             if let TransportSetting::Outbox(dir) = &setting {
                 eprintln!("gazette: the messages are in {}", dir.join("new").display());
             }
@@ -315,8 +322,9 @@ async fn list_send(
     };
     confirm(
         &format!(
-            "Send issue #{issue} to {} subscribers through {names}{resume}?",
-            thousands(to_send)
+            "Send issue #{issue} to {} subscriber{} through {names}{resume}?",
+            thousands(to_send),
+            if to_send == 1 { "" } else { "s" }
         ),
         args.yes,
     )?;

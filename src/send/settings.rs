@@ -336,7 +336,8 @@ impl Relay {
             }
             if !is_loopback(&self.host) && !self.allow_insecure {
                 return Err(format!(
-                    "relay {}: `tls = \"none\"` to a host that is not loopback needs `allow_insecure = true`",
+                    "relay {}: `tls = \"none\"` to a host that is not loopback needs `allow_insecure = true` \
+                     (in a --transport URL: `?allow_insecure=true`)",
                     self.host
                 ));
             }

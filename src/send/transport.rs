@@ -89,10 +89,14 @@ impl SmtpRelay {
             } else {
                 let mut params = TlsParameters::builder(relay.host.clone());
                 if let Some(ca) = &relay.ca_file {
-                    let pem = std::fs::read(ca).map_err(Error::io(format!(
-                        "cannot read the CA file {}",
-                        ca.display()
-                    )))?;
+                    // A setting that points nowhere is a config error (exit 2).
+                    let pem = std::fs::read(ca).map_err(|e| {
+                        Error::Input(format!(
+                            "cannot read the ca_file {}: {}",
+                            ca.display(),
+                            e.kind()
+                        ))
+                    })?;
                     let cert = Certificate::from_pem(&pem).map_err(|e| {
                         Error::Input(format!(
                             "the CA file {} is not a PEM certificate: {e}",
