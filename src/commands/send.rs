@@ -11,7 +11,7 @@ use crate::message::token::Secret;
 use crate::message::{Factory, Kind, Recipient, load_signers};
 use crate::render::{self, Rendered};
 use crate::send::engine::{self, Plan, Progress, Report, Route, Stop};
-use crate::send::settings::{Transport as TransportSetting, parse_transport_url};
+use crate::send::settings::Transport as TransportSetting;
 use crate::send::transport::{Envelope, Outbox, Outcome, SmtpRelay};
 use crate::store::Store;
 use std::io::IsTerminal;
@@ -88,17 +88,10 @@ pub fn send_one(
 /// The transport for this run: `--transport` (or GAZETTE_TRANSPORT) over the
 /// config, with `--connections` and `--rate` applied.
 fn transport_setting(config: &Config, root: &Path, args: &SendArgs) -> Result<TransportSetting> {
-    let mut transport = match &args.transport {
-        Some(url) => {
-            let base = match &config.delivery.transport {
-                TransportSetting::Smtp(relays) => relays.first(),
-                TransportSetting::Outbox(_) => None,
-            };
-            parse_transport_url(url, root, base)
-                .map_err(|e| Error::Input(format!("--transport: {e}")))?
-        }
-        None => config.delivery.transport.clone(),
-    };
+    let mut transport = config
+        .delivery
+        .transport_with(args.transport.as_deref(), root)
+        .map_err(|e| Error::Input(format!("--transport: {e}")))?;
     if let TransportSetting::Smtp(relays) = &mut transport {
         for relay in relays {
             if let Some(n) = args.connections {

@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::message::load_signers;
 use crate::message::token::Secret;
-use crate::send::settings::{Transport as TransportSetting, parse_transport_url};
+use crate::send::settings::Transport as TransportSetting;
 use crate::serve::{App, Mailer, archive};
 use crate::store::Store;
 use std::path::{Path, PathBuf};
@@ -59,17 +59,11 @@ pub fn run(root: &Path, args: ServeArgs) -> Result<u8> {
 
 /// The transport for confirmation emails: `GAZETTE_TRANSPORT` over the config.
 fn transport(config: &Config, root: &Path) -> Result<TransportSetting> {
-    match std::env::var("GAZETTE_TRANSPORT") {
-        Ok(url) if !url.trim().is_empty() => {
-            let base = match &config.delivery.transport {
-                TransportSetting::Smtp(relays) => relays.first(),
-                TransportSetting::Outbox(_) => None,
-            };
-            parse_transport_url(url.trim(), root, base)
-                .map_err(|e| Error::Input(format!("GAZETTE_TRANSPORT: {e}")))
-        }
-        _ => Ok(config.delivery.transport.clone()),
-    }
+    let url = std::env::var("GAZETTE_TRANSPORT").ok();
+    config
+        .delivery
+        .transport_with(url.as_deref(), root)
+        .map_err(|e| Error::Input(format!("GAZETTE_TRANSPORT: {e}")))
 }
 
 pub fn archive(root: &Path, args: ArchiveArgs) -> Result<u8> {

@@ -134,6 +134,20 @@ impl Delivery {
         })
     }
 
+    /// The transport for one run: `url` (from `--transport` or
+    /// `GAZETTE_TRANSPORT`) over the configured one, taking timeouts and the
+    /// CA file from the first configured relay.
+    pub fn transport_with(&self, url: Option<&str>, root: &Path) -> Result<Transport, String> {
+        let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
+            return Ok(self.transport.clone());
+        };
+        let base = match &self.transport {
+            Transport::Smtp(relays) => relays.first(),
+            Transport::Outbox(_) => None,
+        };
+        parse_transport_url(url, root, base)
+    }
+
     /// The envelope sender for a subscriber (`None` for a test send).
     pub fn envelope_sender(&self, subscriber: Option<u64>) -> String {
         match (self.verp, subscriber) {
