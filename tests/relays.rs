@@ -42,15 +42,7 @@ fn a_relay_that_refuses_connections_rests_and_the_other_carries_on() {
     .unwrap();
     let csv: String = (1..=40).map(|i| format!("r{i}@example.org\n")).collect();
     std::fs::write(dir.path().join("list.csv"), csv).unwrap();
-    let gazette = || {
-        let mut cmd = Command::cargo_bin("gazette").unwrap();
-        cmd.arg("-C").arg(dir.path()).env(
-            "GAZETTE_SECRET",
-            "a relay-test secret that is long enough!!",
-        );
-        cmd.env_remove("GAZETTE_TRANSPORT");
-        cmd
-    };
+    let gazette = || gazette(dir.path());
     gazette()
         .args(["subscribers", "import"])
         .arg(dir.path().join("list.csv"))
@@ -74,14 +66,7 @@ fn dry_run_builds_every_message_without_connecting_or_recording() {
     example_newsletter(dir.path());
     let csv: String = (1..=25).map(|i| format!("d{i}@example.org\n")).collect();
     std::fs::write(dir.path().join("list.csv"), csv).unwrap();
-    let gazette = || {
-        let mut cmd = Command::cargo_bin("gazette").unwrap();
-        cmd.arg("-C").arg(dir.path()).env(
-            "GAZETTE_SECRET",
-            "a dry-run test secret that is long enough!!",
-        );
-        cmd
-    };
+    let gazette = || gazette(dir.path());
     gazette()
         .args(["subscribers", "import"])
         .arg(dir.path().join("list.csv"))
@@ -123,15 +108,7 @@ fn a_dkim_signed_send_reaches_everyone_once_with_signatures() {
     let dir = tempfile::tempdir().unwrap();
     let sink = Sink::start(dir.path());
     example_newsletter(dir.path());
-    let gazette = || {
-        let mut cmd = Command::cargo_bin("gazette").unwrap();
-        cmd.arg("-C").arg(dir.path()).env(
-            "GAZETTE_SECRET",
-            "a dkim-send test secret that is long enough!!",
-        );
-        cmd.env_remove("GAZETTE_TRANSPORT");
-        cmd
-    };
+    let gazette = || gazette(dir.path());
     gazette()
         .args(["dkim", "keygen", "--selector", "s1"])
         .assert()
@@ -174,4 +151,15 @@ fn a_dkim_signed_send_reaches_everyone_once_with_signatures() {
             "unsigned message"
         );
     }
+}
+
+/// gazette in `dir`, with a token secret and no transport from the environment.
+fn gazette(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("gazette").unwrap();
+    cmd.arg("-C").arg(dir).env(
+        "GAZETTE_SECRET",
+        "a relay-test secret that is long enough!!",
+    );
+    cmd.env_remove("GAZETTE_TRANSPORT");
+    cmd
 }

@@ -323,52 +323,40 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
     let stamp =
         crate::store::subscriber::stamp(jiff::Timestamp::from_second(now).unwrap_or_default());
     for u in updates {
-        let none = None::<String>;
-        match u {
-            Update::Sending { subscriber_id } => state.execute(params![
-                issue,
-                subscriber_id,
-                "sending",
-                0,
-                None::<u16>,
-                none,
-                none,
-                None::<i64>,
-                now
-            ])?,
+        // (subscriber, state, attempts added, code, reply, Message-ID, next attempt)
+        let (id, new_state, attempt, code, reply, message_id, next_attempt) = match u {
+            Update::Sending { subscriber_id } => {
+                (subscriber_id, "sending", 0, None, None, None, None)
+            }
             Update::Sent {
                 subscriber_id,
                 code,
                 reply,
                 message_id,
-            } => state.execute(params![
-                issue,
+            } => (
                 subscriber_id,
                 "sent",
                 1,
-                code,
-                reply,
-                message_id,
-                None::<i64>,
-                now
-            ])?,
+                *code,
+                Some(reply),
+                Some(message_id),
+                None,
+            ),
             Update::Deferred {
                 subscriber_id,
                 code,
                 reply,
                 message_id,
                 next_attempt,
-            } => state.execute(params![
-                issue,
+            } => (
                 subscriber_id,
                 "deferred",
                 1,
-                code,
-                reply,
-                message_id,
-                next_attempt,
-                now
-            ])?,
+                *code,
+                Some(reply),
+                Some(message_id),
+                Some(*next_attempt),
+            ),
             Update::Failed {
                 subscriber_id,
                 code,
@@ -379,41 +367,34 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
                 if *bounced {
                     bounce.execute(params![subscriber_id, stamp])?;
                 }
-                state.execute(params![
-                    issue,
+                (
                     subscriber_id,
                     "failed",
                     1,
-                    code,
-                    reply,
-                    message_id,
-                    None::<i64>,
-                    now
-                ])?
+                    Some(*code),
+                    Some(reply),
+                    Some(message_id),
+                    None,
+                )
             }
-            Update::Release { subscriber_id } => state.execute(params![
-                issue,
-                subscriber_id,
-                "pending",
-                0,
-                None::<u16>,
-                none,
-                none,
-                None::<i64>,
-                now
-            ])?,
-            Update::Skipped { subscriber_id } => state.execute(params![
-                issue,
-                subscriber_id,
-                "skipped",
-                0,
-                None::<u16>,
-                none,
-                none,
-                None::<i64>,
-                now
-            ])?,
+            Update::Release { subscriber_id } => {
+                (subscriber_id, "pending", 0, None, None, None, None)
+            }
+            Update::Skipped { subscriber_id } => {
+                (subscriber_id, "skipped", 0, None, None, None, None)
+            }
         };
+        state.execute(params![
+            issue,
+            id,
+            new_state,
+            attempt,
+            code,
+            reply,
+            message_id,
+            next_attempt,
+            now
+        ])?;
     }
     Ok(())
 }
