@@ -160,6 +160,8 @@ fn gazette(dir: &Path) -> Command {
         "GAZETTE_SECRET",
         "a relay-test secret that is long enough!!",
     );
-    cmd.env_remove("GAZETTE_TRANSPORT");
+    cmd.env_remove("GAZETTE_TRANSPORT")
+        .env_remove("GAZETTE_SMTP_PASSWORD")
+        .env("GAZETTE_NOW", crate::support::NOW);
     cmd
 }

@@ -121,9 +121,7 @@ impl Newsletter {
     fn process(&self) -> Process {
         let mut cmd = Process::new(assert_cmd::cargo::cargo_bin("gazette"));
         cmd.arg("-C").arg(self.root()).env("GAZETTE_SECRET", SECRET);
-        for var in ["GAZETTE_TRANSPORT", "GAZETTE_SMTP_PASSWORD", "GAZETTE_NOW"] {
-            cmd.env_remove(var);
-        }
+        crate::support::hygiene(&mut cmd);
         cmd
     }
 
