@@ -4,10 +4,10 @@
 
 use crate::clock;
 use crate::config::Config;
+use crate::config::Destination as TransportSetting;
 use crate::error::{Error, Result};
 use crate::message::load_signers;
 use crate::message::token::Secret;
-use crate::send::settings::Transport as TransportSetting;
 use crate::serve::{App, Mailer, archive};
 use crate::store::Store;
 use std::path::{Path, PathBuf};

@@ -6,7 +6,8 @@
 //! Other block constructs (headings, lists, quotes, code blocks, images) are
 //! errors, so that what the editor sees is what every mail client shows.
 
-use super::{Link, check_url};
+use super::Link;
+use crate::config::url::check_url;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use std::ops::Range;
 

@@ -1,6 +1,7 @@
 //! Draft TOML to [`Draft`], with every error pointing at what the editor wrote.
 
-use super::{Draft, Item, Link, Section, Sponsor, check_url, markdown, normalize_url};
+use super::{Draft, Item, Link, Section, Sponsor, markdown, normalize_url};
+use crate::config::url::check_url;
 use crate::config::{Config, DRAFT_KEYS};
 use crate::diag::{Diagnostic, Source, suggest};
 use crate::fields::{self, Fields};

@@ -9,8 +9,8 @@
 //! left `sending` and are sent again, with the same Message-ID, on resume.
 
 use super::rate::RateLimiter;
-use super::settings::Delivery;
 use super::transport::{Envelope, Outcome, Transport};
+use crate::config::Delivery;
 use crate::error::{Error, Result};
 use crate::message::{Factory, Recipient};
 use crate::store::Store;

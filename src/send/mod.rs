@@ -2,7 +2,6 @@
 //! recipient recorded in the ledger so that a send can be interrupted and
 //! resumed without losing or doubling anyone.
 
-pub mod settings;
 pub mod transport;
 
 pub mod engine;

@@ -6,7 +6,7 @@
 //! run. The outbox transport writes a Maildir for runs without a server.
 
 use super::pipeline::Pipelined;
-use super::settings::{Relay, TlsMode};
+use crate::config::{Relay, TlsMode};
 use crate::error::{Error, Result};
 use lettre::address::Envelope as LettreEnvelope;
 use lettre::transport::smtp::authentication::Credentials;
@@ -82,7 +82,7 @@ impl SmtpRelay {
     /// Checks the relay's settings and reads its password (`password_file` or
     /// `GAZETTE_SMTP_PASSWORD`, never the config text). Connects lazily.
     pub fn new(relay: &Relay) -> Result<SmtpRelay> {
-        relay.check().map_err(Error::Input)?;
+        relay.check().map_err(|e| Error::Input(e.to_string()))?;
         let tls =
             if relay.tls == TlsMode::None {
                 None

@@ -2,7 +2,7 @@
 //! (tokens redacted), headers that keep tokens out of Referer and the pages
 //! out of frames, and who the client is.
 
-use super::settings::Serve;
+use crate::config::Serve;
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;

@@ -7,10 +7,10 @@
 //! with deferrals retried after the config's `retry_delays`.
 
 use crate::config::Config;
+use crate::config::Destination as TransportSetting;
 use crate::error::Result;
 use crate::message::Signer;
 use crate::message::token::random_message_id_part;
-use crate::send::settings::Transport as TransportSetting;
 use crate::send::transport::{Envelope, Outbox, Outcome, SmtpRelay, Transport};
 use jiff::Timestamp;
 use mail_builder::MessageBuilder;

@@ -10,7 +10,6 @@ pub mod archive;
 mod http;
 mod mail;
 mod pages;
-pub mod settings;
 mod signup;
 mod unsubscribe;
 

@@ -4,6 +4,21 @@
 //! rest of gazette never meets a missing or malformed setting. Secrets are not
 //! settings: the config may name a file holding one, never the secret itself.
 
+mod delivery;
+mod dkim;
+mod relay;
+mod sections;
+mod serve;
+mod transport_url;
+pub mod url;
+
+pub use delivery::{Delivery, Destination};
+pub use dkim::DkimKey;
+pub use relay::{Relay, RelayError, TlsMode, is_loopback};
+pub use sections::{DRAFT_KEYS, SectionDef};
+pub use serve::{Serve, default_consent};
+pub use transport_url::{UrlError, parse_transport_url};
+
 use crate::address::Mailbox;
 use crate::diag::{Diagnostic, Source};
 use crate::error::Error;
@@ -14,32 +29,6 @@ use std::path::{Path, PathBuf};
 
 /// Where the config lives inside a newsletter directory.
 pub const CONFIG_PATH: &str = "config/gazette.toml";
-
-/// Draft keys that a section may not be named after.
-pub const DRAFT_KEYS: &[&str] = &[
-    "issue",
-    "date",
-    "subject",
-    "preheader",
-    "send_at",
-    "intro",
-    "sponsor",
-];
-
-/// One configured section of an issue, such as `news` titled "News".
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SectionDef {
-    pub key: String,
-    pub title: String,
-}
-
-/// A DKIM key to sign with.
-#[derive(Debug, Clone)]
-pub struct DkimKey {
-    pub selector: String,
-    pub domain: String,
-    pub key_file: PathBuf,
-}
 
 /// The checked settings of one newsletter.
 #[derive(Debug, Clone)]
@@ -68,12 +57,12 @@ pub struct Config {
     pub database: PathBuf,
     pub dkim: Vec<DkimKey>,
     /// Transport, envelope sender, retries.
-    pub delivery: crate::send::settings::Delivery,
+    pub delivery: Delivery,
     /// A draft more than this past its `send_at`, not yet begun, is not sent by
     /// `send --due` (default 24 hours).
     pub max_lateness: jiff::SignedDuration,
     /// The web endpoint's `[serve]` table (`gazette serve`, `gazette archive`).
-    pub serve: crate::serve::settings::Serve,
+    pub serve: Serve,
 }
 
 impl Config {
@@ -114,7 +103,7 @@ impl Config {
             .and_then(|s| mailbox(&mut f, "reply_to", s));
         let base_url = f.req_str("base_url").and_then(|s| {
             let url = s.get_ref().trim_end_matches('/').to_string();
-            match crate::draft::check_url(&url) {
+            match url::check_url(&url) {
                 Ok(()) => Some(url),
                 Err(why) => {
                     f.diags
@@ -174,17 +163,8 @@ impl Config {
             }
         };
         let sections = match f.take("sections") {
-            None => vec![
-                SectionDef {
-                    key: "news".into(),
-                    title: "News".into(),
-                },
-                SectionDef {
-                    key: "tools".into(),
-                    title: "Tools".into(),
-                },
-            ],
-            Some(v) => read_sections(v, f.diags),
+            None => sections::default_sections(),
+            Some(v) => sections::read_sections(v, f.diags),
         };
         let list_id = f.opt_str("list_id").map(|s| s.into_inner());
         let unsubscribe_mailto = f.opt_str("unsubscribe_mailto").and_then(|s| {
@@ -206,7 +186,7 @@ impl Config {
             .map_or_else(|| root.join("data/gazette.db"), |s| root.join(s.get_ref()));
         let dkim = match f.take("dkim") {
             None => Vec::new(),
-            Some(v) => read_dkim(root, v, from.as_ref(), f.diags),
+            Some(v) => dkim::read_dkim(root, v, from.as_ref(), f.diags),
         };
         let max_lateness = match f.opt_str("max_lateness") {
             None => Some(jiff::SignedDuration::from_hours(24)),
@@ -223,9 +203,8 @@ impl Config {
                 }
             },
         };
-        let delivery =
-            crate::send::settings::Delivery::read(root, &mut f, from.as_ref().map(Mailbox::domain));
-        let serve = crate::serve::settings::Serve::read(&mut f, name.as_ref());
+        let delivery = Delivery::read(root, &mut f, from.as_ref().map(Mailbox::domain));
+        let serve = Serve::read(&mut f, name.as_ref());
         f.finish();
 
         if diags.iter().any(Diagnostic::is_error) {
@@ -290,79 +269,6 @@ fn mailbox(f: &mut Fields<'_, '_>, key: &str, s: toml::Spanned<String>) -> Optio
             None
         }
     }
-}
-
-fn read_sections(value: fields::Value<'_>, diags: &mut Vec<Diagnostic>) -> Vec<SectionDef> {
-    let mut out: Vec<SectionDef> = Vec::new();
-    for (i, (table, span)) in fields::array_of_tables("sections", value, diags)
-        .into_iter()
-        .enumerate()
-    {
-        let mut f = Fields::new(table, span.clone(), format!("section {}", i + 1), diags);
-        let key = f.req_str("key");
-        let title = f.req_str("title");
-        f.finish();
-        let (Some(key), Some(title)) = (key, title) else {
-            continue;
-        };
-        let k = key.get_ref();
-        let valid = !k.is_empty()
-            && k.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !valid {
-            diags.push(Diagnostic::error(
-                key.span(),
-                format!("section key `{k}` must be lower-case letters, digits and `_`"),
-            ));
-        } else if DRAFT_KEYS.contains(&k.as_str()) {
-            diags.push(Diagnostic::error(
-                key.span(),
-                format!("section key `{k}` is a draft key already"),
-            ));
-        } else if out.iter().any(|s| &s.key == k) {
-            diags.push(Diagnostic::error(
-                key.span(),
-                format!("section key `{k}` is listed twice"),
-            ));
-        } else {
-            out.push(SectionDef {
-                key: k.clone(),
-                title: title.into_inner(),
-            });
-        }
-    }
-    out
-}
-
-fn read_dkim(
-    root: &Path,
-    value: fields::Value<'_>,
-    from: Option<&Mailbox>,
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<DkimKey> {
-    let mut out = Vec::new();
-    for (i, (table, span)) in fields::array_of_tables("dkim", value, diags)
-        .into_iter()
-        .enumerate()
-    {
-        let mut f = Fields::new(table, span, format!("dkim key {}", i + 1), diags);
-        let selector = f.req_str("selector");
-        let key_file = f.req_str("key_file");
-        let domain = f.opt_str("domain").map(|s| s.into_inner().to_lowercase());
-        f.finish();
-        let (Some(selector), Some(key_file)) = (selector, key_file) else {
-            continue;
-        };
-        let domain = domain
-            .or_else(|| from.map(|m| m.domain().to_string()))
-            .unwrap_or_default();
-        out.push(DkimKey {
-            selector: selector.into_inner(),
-            domain,
-            key_file: root.join(key_file.get_ref()),
-        });
-    }
-    out
 }
 
 fn parse_weekday(s: &str) -> Option<Weekday> {

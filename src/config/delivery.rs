@@ -1,0 +1,248 @@
+//! Delivery settings: where messages go (the outbox or SMTP relays), the
+//! envelope sender and the retry policy, read from the config and checked once.
+
+use super::relay::{Relay, read_relays};
+use super::transport_url::{UrlError, parse_transport_url};
+use crate::diag::Diagnostic;
+use crate::fields::{self, Fields};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where messages go.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Destination {
+    /// A Maildir: each message becomes a file in `DIR/new/`.
+    Outbox(PathBuf),
+    Smtp(Vec<Relay>),
+}
+
+/// The checked delivery settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    pub transport: Destination,
+    /// The envelope sender (Return-Path), `bounces@<from domain>` by default.
+    pub envelope_from: String,
+    /// Envelope sender `bounces+{id}@domain` per subscriber, for matching bounces.
+    pub verp: bool,
+    /// Waits before retrying a deferred recipient within a run (default 5 s, 30 s, 2 min).
+    pub retry_delays: Vec<Duration>,
+    /// How long a relay that refuses connections or answers 421 is rested (default 60 s).
+    pub relay_rest: Duration,
+}
+
+impl Delivery {
+    /// Reads the delivery keys from the config's top-level table.
+    pub fn read(
+        root: &Path,
+        f: &mut Fields<'_, '_>,
+        from_domain: Option<&str>,
+    ) -> Option<Delivery> {
+        let kind = f.opt_str("transport");
+        let outbox = f
+            .opt_str("outbox")
+            .map_or_else(|| root.join("data/outbox"), |s| root.join(s.get_ref()));
+        let relays = match f.take("smtp") {
+            Some(v) => Some(read_relays(root, v, f.diags)),
+            None => None,
+        };
+        let envelope_from =
+            f.opt_str("envelope_from")
+                .and_then(|s| match crate::address::normalize(s.get_ref()) {
+                    Ok(a) => Some(a),
+                    Err(why) => {
+                        f.diags.push(Diagnostic::error(
+                            s.span(),
+                            format!("`envelope_from`: {why}"),
+                        ));
+                        None
+                    }
+                });
+        let verp = f.opt_bool("verp").is_some_and(|b| *b.get_ref());
+        let retry_delays = match f.take("retry_delays") {
+            None => Some(vec![
+                Duration::from_secs(5),
+                Duration::from_secs(30),
+                Duration::from_secs(120),
+            ]),
+            Some(v) => seconds_list(v, f.diags),
+        };
+        let relay_rest = seconds(f, "relay_rest", 60.0)?;
+        let transport = match (kind.as_ref().map(|k| k.get_ref().as_str()), relays) {
+            (None | Some("outbox"), None) => Destination::Outbox(outbox),
+            (Some("outbox"), Some(_)) => Destination::Outbox(outbox),
+            (None | Some("smtp"), Some(relays)) => Destination::Smtp(relays?),
+            (Some("smtp"), None) => {
+                let span = kind.as_ref().map_or(0..0, |k| k.span());
+                f.diags.push(
+                    Diagnostic::error(
+                        span,
+                        "`transport = \"smtp\"` needs at least one `[[smtp]]` relay",
+                    )
+                    .with_hint("add `[[smtp]]` with `host = \"smtp.example.com\"`"),
+                );
+                return None;
+            }
+            (Some(other), _) => {
+                let span = kind.as_ref().map_or(0..0, |k| k.span());
+                f.diags.push(Diagnostic::error(
+                    span,
+                    format!("`transport` must be \"outbox\" or \"smtp\", not `{other}`"),
+                ));
+                return None;
+            }
+        };
+        let envelope_from =
+            envelope_from.or_else(|| from_domain.map(|d| format!("bounces@{d}")))?;
+        Some(Delivery {
+            transport,
+            envelope_from,
+            verp,
+            retry_delays: retry_delays?,
+            relay_rest,
+        })
+    }
+
+    /// The transport for one run: `url` (from `--transport` or
+    /// `GAZETTE_TRANSPORT`) over the configured one, taking timeouts and the
+    /// CA file from the first configured relay.
+    pub fn transport_with(&self, url: Option<&str>, root: &Path) -> Result<Destination, UrlError> {
+        let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
+            return Ok(self.transport.clone());
+        };
+        let base = match &self.transport {
+            Destination::Smtp(relays) => relays.first(),
+            Destination::Outbox(_) => None,
+        };
+        parse_transport_url(url, root, base)
+    }
+
+    /// The envelope sender for a subscriber (`None` for a test send).
+    pub fn envelope_sender(&self, subscriber: Option<u64>) -> String {
+        match (self.verp, subscriber) {
+            (true, Some(id)) => {
+                let (local, domain) = self
+                    .envelope_from
+                    .rsplit_once('@')
+                    .unwrap_or((&self.envelope_from, ""));
+                format!("{local}+{id}@{domain}")
+            }
+            _ => self.envelope_from.clone(),
+        }
+    }
+}
+
+pub(super) fn seconds(f: &mut Fields<'_, '_>, key: &'static str, default: f64) -> Option<Duration> {
+    match f.opt_number(key) {
+        None => Some(Duration::from_secs_f64(default)),
+        Some(n) if *n.get_ref() >= 0.0 && n.get_ref().is_finite() => {
+            Some(Duration::from_secs_f64(*n.get_ref()))
+        }
+        Some(n) => {
+            f.diags.push(Diagnostic::error(
+                n.span(),
+                format!("`{key}` must be a number of 0 or more"),
+            ));
+            None
+        }
+    }
+}
+
+fn seconds_list(value: fields::Value<'_>, diags: &mut Vec<Diagnostic>) -> Option<Vec<Duration>> {
+    let span = value.span();
+    let bad = || {
+        Diagnostic::error(
+            span.clone(),
+            "`retry_delays` must be a list of seconds, like [5, 30, 120]",
+        )
+    };
+    let toml::de::DeValue::Array(items) = value.into_inner() else {
+        diags.push(bad());
+        return None;
+    };
+    let mut out = Vec::new();
+    for item in items.iter() {
+        let n = match item.get_ref() {
+            toml::de::DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+                .ok()
+                .map(|n| n as f64),
+            toml::de::DeValue::Float(x) => x.as_str().parse::<f64>().ok(),
+            _ => None,
+        };
+        match n {
+            Some(n) if n >= 0.0 && n.is_finite() => out.push(Duration::from_secs_f64(n)),
+            _ => {
+                diags.push(bad());
+                return None;
+            }
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::relay::TlsMode;
+    use crate::diag::Source;
+
+    fn config(extra: &str) -> Result<crate::config::Config, Vec<Diagnostic>> {
+        let text = format!(
+            "name = \"N\"\nfrom = \"N <n@news.example.org>\"\nbase_url = \"https://e.org\"\npostal_address = \"1 Road\"\n{extra}"
+        );
+        crate::config::Config::parse(Path::new("/n"), &Source::new("c", text))
+    }
+
+    #[test]
+    fn envelope_sender_defaults_and_verp() {
+        let plain = config("").unwrap().delivery;
+        assert_eq!(plain.envelope_sender(Some(42)), "bounces@news.example.org");
+        assert_eq!(
+            plain.transport,
+            Destination::Outbox(PathBuf::from("/n/data/outbox"))
+        );
+        let verp = config("verp = true\nenvelope_from = \"Returns@Example.ORG\"\n")
+            .unwrap()
+            .delivery;
+        assert_eq!(verp.envelope_sender(Some(42)), "Returns+42@example.org");
+        assert_eq!(
+            verp.envelope_sender(None),
+            "Returns@example.org",
+            "test sends carry no id"
+        );
+    }
+
+    #[test]
+    fn relays_are_checked() {
+        let ok = config("[[smtp]]\nhost = \"smtp.example.net\"\nusername = \"u\"\n")
+            .unwrap()
+            .delivery;
+        let Destination::Smtp(relays) = ok.transport else {
+            panic!()
+        };
+        assert_eq!(
+            (relays[0].port, relays[0].tls, relays[0].connections),
+            (587, TlsMode::StartTls, 4)
+        );
+        let msg = |extra: &str| {
+            config(extra)
+                .unwrap_err()
+                .into_iter()
+                .map(|d| d.message)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert!(
+            msg("[[smtp]]\nhost = \"h.example\"\npassword = \"hunter2\"\n")
+                .contains("never goes in the config")
+        );
+        assert!(
+            !msg("[[smtp]]\nhost = \"h.example\"\npassword = \"hunter2\"\n").contains("hunter2")
+        );
+        assert!(msg("[[smtp]]\nhost = \"h.example\"\ntls = \"none\"\n").contains("allow_insecure"));
+        assert!(
+            msg("[[smtp]]\nhost = \"127.0.0.1\"\ntls = \"none\"\nusername = \"u\"\n")
+                .contains("password in clear")
+        );
+        assert!(msg("transport = \"smtp\"\n").contains("needs at least one `[[smtp]]`"));
+    }
+}
