@@ -8,14 +8,17 @@ use gazette::config::{Config, DkimKey};
 use gazette::message::dkim::{Algorithm, Signer, generate};
 use gazette::message::token::Secret;
 use gazette::message::{Factory, Kind, Recipient};
-use gazette::{commands, render};
+use gazette::{Newsletter, render};
 use std::hint::black_box;
 use std::path::Path;
 
 fn factory(signers: Vec<Signer>) -> Factory {
-    let config = Config::load(Path::new(".")).expect("run from the repository root");
-    let (draft, _, _) =
-        commands::load_ok(&config, Path::new("drafts/2026-11-29-41.toml")).expect("example draft");
+    let newsletter = Newsletter::open(Path::new(".")).expect("run from the repository root");
+    let draft = newsletter
+        .load_ok(Path::new("drafts/2026-11-29-41.toml"))
+        .expect("example draft")
+        .draft;
+    let config = newsletter.config;
     let rendered = render::render(&draft, &config);
     let secret = Secret::new(&[7u8; 32], "bench").unwrap();
     Factory::new(

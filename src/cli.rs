@@ -1,5 +1,7 @@
 //! The command line, declared with clap; the doc comments are the `--help` text.
 
+use crate::store::Status;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -39,7 +41,7 @@ pub enum Command {
     /// Serve a live preview of a draft on 127.0.0.1, reloading when files change
     Preview(PreviewArgs),
     /// Manage the subscriber list
-    Subscribers(crate::commands::subscribers::SubscribersArgs),
+    Subscribers(SubscribersArgs),
     /// Send an issue: test sends, or to the list with a per-recipient ledger
     ///
     /// A list send fixes its audience (the active subscribers) when it begins,
@@ -53,9 +55,9 @@ pub enum Command {
     /// List drafts with their send_at (in the config's time zone and UTC) and state
     Schedule,
     /// Serve one-click unsubscribe, double opt-in sign-up and the issue archive over HTTP
-    Serve(crate::commands::serve::ServeArgs),
+    Serve(ServeArgs),
     /// Write the archive of sent issues and its Atom feed as static files
-    Archive(crate::commands::serve::ArchiveArgs),
+    Archive(ArchiveArgs),
     /// DKIM keys: make one and print the DNS record to publish
     #[command(subcommand)]
     Dkim(DkimCommand),
@@ -185,4 +187,99 @@ pub struct StatusArgs {
     /// Print JSON
     #[arg(long)]
     pub json: bool,
+}
+
+/// Manage the subscriber list kept in the SQLite store
+#[derive(Debug, clap::Args)]
+pub struct SubscribersArgs {
+    #[command(subcommand)]
+    pub command: SubscribersCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SubscribersCommand {
+    /// Add an address, active at once
+    ///
+    /// You vouch that its owner agreed to receive the newsletter; the consent is
+    /// recorded as given on the command line. An address that unsubscribed,
+    /// bounced or complained stays so unless --resubscribe; a forgotten one is
+    /// never added again.
+    Add {
+        /// The address to add
+        email: String,
+        /// The subscriber's name
+        #[arg(long)]
+        name: Option<String>,
+        /// Make an address that unsubscribed, bounced or complained active again
+        #[arg(long)]
+        resubscribe: bool,
+    },
+    /// Unsubscribe an address; its row stays, marked unsubscribed
+    Remove {
+        /// The address to unsubscribe
+        email: String,
+    },
+    /// Erase an address for good (GDPR); a hash of it stays on the suppression list
+    ///
+    /// The row goes; only a SHA-256 hash of the lower-cased address is kept, so
+    /// that no later import or sign-up adds it back.
+    Forget {
+        /// The address to erase
+        email: String,
+    },
+    /// List subscribers by id: id, email, status and name, tab-separated
+    List {
+        /// Only subscribers with this status
+        #[arg(long, value_parser = status_parser())]
+        status: Option<Status>,
+        /// One JSON object per line, with every column
+        #[arg(long)]
+        json: bool,
+    },
+    /// Count subscribers per status, and suppressed addresses
+    Count,
+    /// Import subscribers from a CSV file
+    ///
+    /// Reads a bare column of addresses (with or without an `email` header),
+    /// `email,name`, a listmonk or Mailchimp export, or gazette's own export.
+    /// Bad rows are reported and skipped; an address that unsubscribed, bounced
+    /// or complained is never made active again unless --resubscribe, and a
+    /// forgotten one never. All or nothing: a failure leaves the list as it was.
+    ///
+    /// Exit status: 0 when every row was valid, 1 when some were not, 2 when the
+    /// file cannot be read or has no email column.
+    Import {
+        /// The CSV file
+        file: PathBuf,
+        /// Report what would change, and change nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Make addresses that left active again when the file says so
+        #[arg(long)]
+        resubscribe: bool,
+    },
+    /// Export every subscriber, with every column, as CSV that import reads back
+    Export {
+        /// Write to FILE (readable by you only) instead of standard output
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+fn status_parser() -> impl TypedValueParser<Value = Status> {
+    PossibleValuesParser::new(Status::NAMES).map(|s| s.parse::<Status>().expect("a listed status"))
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The address to listen on (port 0 picks a free one); the URL is printed
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ArchiveArgs {
+    /// The directory to write the pages and feed into
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }

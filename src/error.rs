@@ -1,6 +1,7 @@
 //! gazette's error type and the exit codes it maps to.
 
 use crate::diag::{Diagnostic, Source};
+use crate::exit::ExitStatus;
 
 /// Everything that can stop a command.
 #[derive(Debug, thiserror::Error)]
@@ -32,11 +33,12 @@ pub enum Error {
 }
 
 impl Error {
-    /// The process exit code: 2 for bad input or config, 1 otherwise.
-    pub fn exit_code(&self) -> u8 {
+    /// How a command that stopped with this error exits: bad input or config
+    /// is a usage error (2), anything else a failure (1).
+    pub fn status(&self) -> ExitStatus {
         match self {
-            Error::Diagnostics { .. } | Error::Input(_) => 2,
-            Error::Io { .. } | Error::Store { .. } | Error::Failed(_) => 1,
+            Error::Diagnostics { .. } | Error::Input(_) => ExitStatus::Usage,
+            Error::Io { .. } | Error::Store { .. } | Error::Failed(_) => ExitStatus::Failed,
         }
     }
 

@@ -12,9 +12,11 @@ pub mod config;
 pub mod diag;
 pub mod draft;
 pub mod error;
+pub mod exit;
 pub mod fields;
 pub mod lock;
 pub mod message;
+pub mod newsletter;
 pub mod render;
 pub mod schedule;
 pub mod send;
@@ -22,3 +24,27 @@ pub mod serve;
 pub mod store;
 
 pub use error::{Error, Result};
+pub use exit::ExitStatus;
+pub use newsletter::Newsletter;
+
+use cli::{Cli, Command, DkimCommand};
+use std::path::PathBuf;
+
+/// Runs one command line in the newsletter directory it names.
+pub fn run(cli: Cli) -> Result<ExitStatus> {
+    let root = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let n = &Newsletter::open(&root)?;
+    match cli.command {
+        Command::New(args) => commands::new::run(n, args),
+        Command::Check(args) => commands::check::run(n, args),
+        Command::Render(args) => commands::render::run(n, args),
+        Command::Preview(args) => commands::preview::run(n, args),
+        Command::Subscribers(args) => commands::subscribers::run(n, args),
+        Command::Send(args) => commands::send::run(n, args),
+        Command::Status(args) => commands::status::run(n, args),
+        Command::Schedule => commands::schedule::run(n),
+        Command::Serve(args) => commands::serve::run(n, args),
+        Command::Archive(args) => commands::serve::archive(n, args),
+        Command::Dkim(DkimCommand::Keygen(args)) => commands::dkim::keygen(n, args),
+    }
+}

@@ -1,5 +1,5 @@
 use clap::Parser;
-use gazette::Error;
+use gazette::{Error, ExitStatus};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -10,14 +10,14 @@ fn main() -> ExitCode {
         Err(e) if !e.use_stderr() => e.exit(),
         Err(e) => {
             eprint!("gazette: {}", e.render());
-            return ExitCode::from(2);
+            return ExitCode::from(ExitStatus::Usage.code());
         }
     };
-    match gazette::commands::run(cli) {
-        Ok(code) => ExitCode::from(code),
+    match gazette::run(cli) {
+        Ok(status) => ExitCode::from(status.code()),
         Err(e) => {
             report(&e);
-            ExitCode::from(e.exit_code())
+            ExitCode::from(e.status().code())
         }
     }
 }

@@ -8,7 +8,7 @@ use gazette::config::{Config, DkimKey};
 use gazette::message::dkim::{Algorithm, Signer, generate};
 use gazette::message::token::Secret;
 use gazette::message::{Factory, Kind, Recipient};
-use gazette::{commands, render};
+use gazette::render;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
@@ -65,7 +65,10 @@ fn newsletter(root: &Path, keys: &Path) -> Newsletter {
 }
 
 fn drafts(config: &Config) -> Vec<PathBuf> {
-    commands::draft_paths(config).unwrap()
+    gazette::Newsletter::open(&config.root)
+        .unwrap()
+        .draft_paths()
+        .unwrap()
 }
 
 /// A message file, its subscriber id, the draft's links and its HTML part.
@@ -77,7 +80,11 @@ fn generate_messages(root: &Path, out: &Path) -> (Newsletter, Vec<Generated>) {
     let n = newsletter(root, out);
     let mut written = Vec::new();
     for path in drafts(&n.config) {
-        let (draft, _, _) = commands::load_ok(&n.config, &path).unwrap();
+        let draft = gazette::Newsletter::open(&n.config.root)
+            .unwrap()
+            .load_ok(&path)
+            .unwrap()
+            .draft;
         let rendered = render::render(&draft, &n.config);
         let signers = n
             .config
@@ -364,9 +371,12 @@ fn list_messages_need_a_secret_and_say_how_to_make_one() {
 
 #[test]
 fn message_ids_are_deterministic_per_subscriber_and_fresh_for_tests() {
-    let config = Config::load(&repo()).unwrap();
-    let (draft, _, _) =
-        commands::load_ok(&config, &repo().join("drafts/2026-11-29-41.toml")).unwrap();
+    let newsletter = gazette::Newsletter::open(&repo()).unwrap();
+    let draft = newsletter
+        .load_ok(&repo().join("drafts/2026-11-29-41.toml"))
+        .unwrap()
+        .draft;
+    let config = newsletter.config;
     let rendered = render::render(&draft, &config);
     let make = |kind| {
         Factory::new(

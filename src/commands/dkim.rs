@@ -1,15 +1,15 @@
 //! `gazette dkim keygen`: a new signing key and the DNS record to publish.
 
 use crate::cli::KeygenArgs;
-use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::exit::ExitStatus;
 use crate::message::dkim;
+use crate::newsletter::Newsletter;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
 
-pub fn keygen(root: &Path, args: KeygenArgs) -> Result<u8> {
-    let config = Config::load(root)?;
+pub fn keygen(n: &Newsletter, args: KeygenArgs) -> Result<ExitStatus> {
+    let (root, config) = (&n.root, &n.config);
     let selector = args.selector.trim();
     if selector.is_empty()
         || !selector
@@ -69,5 +69,5 @@ pub fn keygen(root: &Path, args: KeygenArgs) -> Result<u8> {
         .to_string();
     eprintln!("gazette: publish the record above, then add to config/gazette.toml:");
     eprintln!("[[dkim]]\nselector = \"{selector}\"\nkey_file = \"{shown}\"");
-    Ok(0)
+    Ok(ExitStatus::Ok)
 }

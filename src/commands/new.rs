@@ -1,17 +1,17 @@
 //! `gazette new`: the next draft, as a commented skeleton.
 
-use super::display_path;
 use crate::cli::NewArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::exit::ExitStatus;
+use crate::newsletter::Newsletter;
 use crate::{clock, fields};
 use jiff::civil::Date;
 use std::io::Write;
-use std::path::Path;
 
-pub fn run(root: &Path, args: NewArgs) -> Result<u8> {
-    let config = Config::load(root)?;
-    let (highest, latest) = scan(&config)?;
+pub fn run(n: &Newsletter, args: NewArgs) -> Result<ExitStatus> {
+    let config = &n.config;
+    let (highest, latest) = scan(n)?;
     let issue = args.issue.unwrap_or(highest + 1);
     if issue == 0 {
         return Err(Error::Input("--issue must be 1 or more".into()));
@@ -36,16 +36,16 @@ pub fn run(root: &Path, args: NewArgs) -> Result<u8> {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
                 Error::Input(format!(
                     "{} exists already; gazette never overwrites a draft",
-                    display_path(root, &path)
+                    n.display(&path)
                 ))
             } else {
                 Error::io(format!("cannot create {}", path.display()))(e)
             }
         })?;
-    file.write_all(skeleton(&config, issue, date).as_bytes())
+    file.write_all(skeleton(config, issue, date).as_bytes())
         .map_err(Error::io(format!("cannot write {}", path.display())))?;
-    println!("{}", display_path(root, &path));
-    Ok(0)
+    println!("{}", n.display(&path));
+    Ok(ExitStatus::Ok)
 }
 
 /// The first `day` strictly after `after`.
@@ -59,10 +59,10 @@ pub fn next_publish_day(after: Date, day: jiff::civil::Weekday) -> Date {
 
 /// The highest issue number and the latest date among drafts, read leniently
 /// so that a draft with errors still counts.
-fn scan(config: &Config) -> Result<(u32, Option<Date>)> {
+fn scan(n: &Newsletter) -> Result<(u32, Option<Date>)> {
     let mut highest = 0;
     let mut latest = None;
-    for path in super::draft_paths(config)? {
+    for path in n.draft_paths()? {
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };

@@ -2,11 +2,12 @@
 //! widths beside the text part, with the check's findings; it reloads itself
 //! when the draft or the config is saved.
 
-use super::{Loaded, draft_paths, load, resolve_draft};
 use crate::cli::PreviewArgs;
 use crate::config::Config;
 use crate::draft::Draft;
 use crate::error::{Error, Result};
+use crate::exit::ExitStatus;
+use crate::newsletter::{Loaded, Newsletter};
 use crate::render::{self, escape_html};
 use axum::Router;
 use axum::extract::State;
@@ -14,23 +15,19 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use std::hash::{Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 struct Preview {
-    root: PathBuf,
+    newsletter: Newsletter,
     draft: PathBuf,
 }
 
-pub fn run(root: &Path, args: PreviewArgs) -> Result<u8> {
-    Config::load(root)?;
-    let draft = resolve_draft(root, &args.draft);
-    if !draft.is_file() {
-        return Err(Error::Input(format!("no draft at {}", draft.display())));
-    }
+pub fn run(n: &Newsletter, args: PreviewArgs) -> Result<ExitStatus> {
+    let draft = n.existing_draft(&args.draft)?;
     let state = Arc::new(Preview {
-        root: root.to_path_buf(),
+        newsletter: n.clone(),
         draft,
     });
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -64,18 +61,15 @@ pub fn run(root: &Path, args: PreviewArgs) -> Result<u8> {
             .await
             .map_err(Error::io("the preview server failed"))
     })?;
-    Ok(0)
+    Ok(ExitStatus::Ok)
 }
 
 /// The draft and config as they are on disk now.
-fn current(p: &Preview) -> Result<(Config, Loaded, Vec<Loaded>)> {
-    let config = Config::load(&p.root)?;
-    let loaded = load(&config, &p.draft)?;
-    let all = draft_paths(&config)?
-        .iter()
-        .map(|path| load(&config, path))
-        .collect::<Result<_>>()?;
-    Ok((config, loaded, all))
+fn current(p: &Preview) -> Result<(Newsletter, Loaded, Vec<Loaded>)> {
+    let n = p.newsletter.reload()?;
+    let loaded = n.load(&p.draft)?;
+    let all = n.load_all()?;
+    Ok((n, loaded, all))
 }
 
 fn error_page(e: &Error) -> String {
@@ -94,10 +88,10 @@ fn error_page(e: &Error) -> String {
 
 async fn html_part(State(p): State<Arc<Preview>>) -> impl IntoResponse {
     let body = match current(&p) {
-        Ok((config, loaded, _)) => match &loaded.parsed {
-            Ok((draft, _)) => {
-                render::render(draft, &config)
-                    .personalise(&render::sample_unsubscribe_url(&config))
+        Ok((n, loaded, _)) => match &loaded.parsed {
+            Ok(parsed) => {
+                render::render(&parsed.draft, &n.config)
+                    .personalise(&render::sample_unsubscribe_url(&n.config))
                     .0
             }
             Err(diags) => error_page(&Error::Diagnostics {
@@ -115,7 +109,10 @@ async fn html_part(State(p): State<Arc<Preview>>) -> impl IntoResponse {
 /// even where file times are coarse (a save within the same second).
 async fn version(State(p): State<Arc<Preview>>) -> impl IntoResponse {
     let mut hasher = std::hash::DefaultHasher::new();
-    for path in [p.draft.clone(), p.root.join(crate::config::CONFIG_PATH)] {
+    for path in [
+        p.draft.clone(),
+        p.newsletter.root.join(crate::config::CONFIG_PATH),
+    ] {
         let modified = std::fs::metadata(&path)
             .and_then(|m| m.modified())
             .ok()
@@ -131,21 +128,23 @@ async fn version(State(p): State<Arc<Preview>>) -> impl IntoResponse {
 async fn page(State(p): State<Arc<Preview>>) -> impl IntoResponse {
     let body = match current(&p) {
         Err(e) => error_page(&e),
-        Ok((config, loaded, all)) => {
+        Ok((n, loaded, all)) => {
+            let config: &Config = &n.config;
             let others: Vec<&Draft> = all
                 .iter()
-                .filter_map(|l| l.parsed.as_ref().ok().map(|(d, _)| d))
+                .filter_map(|l| l.parsed.as_ref().ok().map(|p| &p.draft))
                 .collect();
-            let diags = super::check::diagnostics(&loaded, &others, &config);
+            let diags = n.findings(&loaded, &others, crate::clock::now().ok());
             let findings: String = diags
                 .iter()
                 .map(|d| d.display(&loaded.source).to_string())
                 .collect();
             match &loaded.parsed {
                 Err(_) => format!("<pre class=\"errors\">{}</pre>", escape_html(&findings)),
-                Ok((draft, _)) => {
-                    let rendered = render::render(draft, &config);
-                    let (_, text) = rendered.personalise(&render::sample_unsubscribe_url(&config));
+                Ok(parsed) => {
+                    let draft = &parsed.draft;
+                    let rendered = render::render(draft, config);
+                    let (_, text) = rendered.personalise(&render::sample_unsubscribe_url(config));
                     let size = render::encoded_html_size(&rendered.html);
                     format!(
                         "<p class=\"meta\"><b>{subject}</b> &middot; HTML {kb:.1} KB of Gmail's ~102 KB clip limit &middot; {n} finding(s)</p>\

@@ -1,45 +1,38 @@
 //! `gazette render`: one draft's HTML or text part.
 
-use super::{load_ok, resolve_draft, write_output};
+use super::write_output;
 use crate::cli::{Format, RenderArgs};
-use crate::config::Config;
 use crate::error::Result;
+use crate::exit::ExitStatus;
+use crate::newsletter::Newsletter;
 use crate::{message, render};
-use std::path::Path;
 
-pub fn run(root: &Path, args: RenderArgs) -> Result<u8> {
-    let config = Config::load(root)?;
-    let path = resolve_draft(root, &args.draft);
-    if !path.is_file() {
-        return Err(crate::Error::Input(format!(
-            "no draft at {}",
-            path.display()
-        )));
-    }
-    let (draft, _warnings, _) = load_ok(&config, &path)?;
-    let rendered = render::render(&draft, &config);
+pub fn run(n: &Newsletter, args: RenderArgs) -> Result<ExitStatus> {
+    let config = &n.config;
+    let draft = n.load_ok(&n.existing_draft(&args.draft)?)?.draft;
+    let rendered = render::render(&draft, config);
     if args.format == Format::Eml {
         let to = args.to.as_deref().unwrap_or_default();
-        let subscriber = subscriber(&config, to)?;
-        let bytes = message::eml_for(&config, &draft, &rendered, to, subscriber)?;
+        let subscriber = subscriber(n, to)?;
+        let bytes = message::eml_for(config, &draft, &rendered, to, subscriber)?;
         write_output(args.output.as_deref(), &bytes)?;
-        return Ok(0);
+        return Ok(ExitStatus::Ok);
     }
-    let (html, text) = rendered.personalise(&render::sample_unsubscribe_url(&config));
+    let (html, text) = rendered.personalise(&render::sample_unsubscribe_url(config));
     let bytes = match args.format {
         Format::Html => html,
         _ => text,
     };
     write_output(args.output.as_deref(), bytes.as_bytes())?;
-    Ok(0)
+    Ok(ExitStatus::Ok)
 }
 
 /// The subscriber `to` names, with their name, if the store exists and has them.
-fn subscriber(config: &Config, to: &str) -> Result<Option<(u64, Option<String>)>> {
+fn subscriber(n: &Newsletter, to: &str) -> Result<Option<(u64, Option<String>)>> {
     let Ok(mailbox) = crate::address::Mailbox::parse(to) else {
         return Ok(None);
     };
-    let Some(store) = super::due::open_existing(config)? else {
+    let Some(store) = n.existing_store()? else {
         return Ok(None);
     };
     Ok(store

@@ -1,24 +1,23 @@
 //! `gazette schedule`: every draft's send_at, in the newsletter's time zone
 //! and in UTC, and where it stands.
 
-use super::due::{ledger_state, open_existing};
-use super::{display_path, draft_paths, load};
-use crate::config::Config;
 use crate::error::Result;
+use crate::exit::ExitStatus;
+use crate::newsletter::{Newsletter, ledger_state};
 use crate::{clock, schedule};
-use std::path::Path;
 
-pub fn run(root: &Path) -> Result<u8> {
-    let config = Config::load(root)?;
-    let store = open_existing(&config)?;
+pub fn run(n: &Newsletter) -> Result<ExitStatus> {
+    let config = &n.config;
+    let store = n.existing_store()?;
     let now = clock::now()?;
     let tz = &config.timezone;
     let mut rows = Vec::new();
-    for path in draft_paths(&config)? {
-        let loaded = load(&config, &path)?;
-        let name = display_path(root, &path);
+    for path in n.draft_paths()? {
+        let loaded = n.load(&path)?;
+        let name = n.display(&path);
         match &loaded.parsed {
-            Ok((draft, _)) => {
+            Ok(parsed) => {
+                let draft = &parsed.draft;
                 let ledger = ledger_state(store.as_ref(), draft.issue)?;
                 let state = schedule::state(draft.send_at, ledger, now, config.max_lateness);
                 let (local, utc) = match draft.send_at {
@@ -50,8 +49,8 @@ pub fn run(root: &Path) -> Result<u8> {
         }
     }
     if rows.is_empty() {
-        println!("no drafts in {}", display_path(root, &config.drafts_dir()));
-        return Ok(0);
+        println!("no drafts in {}", n.display(&config.drafts_dir()));
+        return Ok(ExitStatus::Ok);
     }
     let w = |f: fn(&(String, String, String, String, String)) -> &String| {
         rows.iter().map(|r| f(r).chars().count()).max().unwrap_or(0)
@@ -70,5 +69,5 @@ pub fn run(root: &Path) -> Result<u8> {
     for (issue, local, utc, state, name) in &rows {
         println!("{issue:w0$}  {local:w1$}  {utc:w2$}  {state:w3$}  {name}");
     }
-    Ok(0)
+    Ok(ExitStatus::Ok)
 }

@@ -2,36 +2,23 @@
 //! sign-up, the archive and its feed); `gazette archive`: the archive and feed
 //! as static files.
 
+use crate::cli::{ArchiveArgs, ServeArgs};
 use crate::clock;
-use crate::config::Config;
-use crate::config::Destination as TransportSetting;
+use crate::config::{Config, Destination};
 use crate::error::{Error, Result};
+use crate::exit::ExitStatus;
 use crate::message::load_signers;
 use crate::message::token::Secret;
+use crate::newsletter::Newsletter;
 use crate::serve::{App, Mailer, archive};
-use crate::store::Store;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-#[derive(Debug, clap::Args)]
-pub struct ServeArgs {
-    /// The address to listen on (port 0 picks a free one); the URL is printed
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub listen: String,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct ArchiveArgs {
-    /// The directory to write the pages and feed into
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-}
-
-pub fn run(root: &Path, args: ServeArgs) -> Result<u8> {
-    let config = Config::load(root)?;
+pub fn run(n: &Newsletter, args: ServeArgs) -> Result<ExitStatus> {
+    let (root, config) = (&n.root, n.config.clone());
     let secret = Secret::load(&config)?;
     let signers = load_signers(&config)?;
-    let store = Store::open(&config.database)?;
+    let store = n.store()?;
     let transport = transport(&config, root)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -51,14 +38,14 @@ pub fn run(root: &Path, args: ServeArgs) -> Result<u8> {
             config.name,
             mailer.describe()
         );
-        let app = Arc::new(App::new(config, secret, store, mailer));
+        let app = Arc::new(App::new(n.clone(), secret, store, mailer));
         crate::serve::serve(listener, app).await
     })?;
-    Ok(0)
+    Ok(ExitStatus::Ok)
 }
 
 /// The transport for confirmation emails: `GAZETTE_TRANSPORT` over the config.
-fn transport(config: &Config, root: &Path) -> Result<TransportSetting> {
+fn transport(config: &Config, root: &Path) -> Result<Destination> {
     let url = std::env::var("GAZETTE_TRANSPORT").ok();
     config
         .delivery
@@ -66,14 +53,13 @@ fn transport(config: &Config, root: &Path) -> Result<TransportSetting> {
         .map_err(|e| Error::Input(format!("GAZETTE_TRANSPORT: {e}")))
 }
 
-pub fn archive(root: &Path, args: ArchiveArgs) -> Result<u8> {
-    let config = Config::load(root)?;
-    let store = Store::open(&config.database)?;
+pub fn archive(n: &Newsletter, args: ArchiveArgs) -> Result<ExitStatus> {
+    let store = n.store()?;
     let now = clock::now()?;
-    let pages = archive::write_static(&config, &store, &args.out, now)?;
+    let pages = archive::write_static(n, &store, &args.out, now)?;
     eprintln!(
         "gazette: wrote the archive ({pages} issue page(s), archive/index.html, feed.xml) to {}",
         args.out.display()
     );
-    Ok(0)
+    Ok(ExitStatus::Ok)
 }

@@ -1,18 +1,16 @@
 //! `gazette status`: how each issue's send stands, from the ledger.
 
-use super::{load_ok, resolve_draft};
 use crate::cli::StatusArgs;
-use crate::config::Config;
 use crate::error::Result;
-use crate::store::Store;
-use std::path::Path;
+use crate::exit::ExitStatus;
+use crate::newsletter::Newsletter;
 
-pub fn run(root: &Path, args: StatusArgs) -> Result<u8> {
-    let config = Config::load(root)?;
-    let store = Store::open(&config.database)?;
+pub fn run(n: &Newsletter, args: StatusArgs) -> Result<ExitStatus> {
+    let config = &n.config;
+    let store = n.store()?;
     let records = match &args.draft {
         Some(path) => {
-            let (draft, _, _) = load_ok(&config, &resolve_draft(root, path))?;
+            let draft = n.load_ok(&n.resolve(path))?.draft;
             match store.send_record(draft.issue)? {
                 Some(r) => vec![r],
                 None => {
@@ -21,7 +19,7 @@ pub fn run(root: &Path, args: StatusArgs) -> Result<u8> {
                     } else {
                         println!("issue #{}: not sent yet", draft.issue);
                     }
-                    return Ok(0);
+                    return Ok(ExitStatus::Ok);
                 }
             }
         }
@@ -78,5 +76,5 @@ pub fn run(root: &Path, args: StatusArgs) -> Result<u8> {
     } else if records.is_empty() {
         println!("no issue has been sent yet");
     }
-    Ok(0)
+    Ok(ExitStatus::Ok)
 }

@@ -5,101 +5,22 @@
 //! [`crate::store::Store`] and reports: results on standard output, warnings
 //! and the import summary on standard error.
 
+use crate::cli::{SubscribersArgs, SubscribersCommand};
 use crate::clock;
-use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::exit::ExitStatus;
+use crate::newsletter::Newsletter;
 use crate::store::import::{self, ImportOptions, Summary};
 use crate::store::subscribers::{Added, Removed};
 use crate::store::{Source, Status, Store, Subscriber, subscriber::stamp};
-use clap::builder::{PossibleValuesParser, TypedValueParser};
+
 use jiff::Timestamp;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// Manage the subscriber list kept in the SQLite store
-#[derive(Debug, clap::Args)]
-pub struct SubscribersArgs {
-    #[command(subcommand)]
-    pub command: SubscribersCommand,
-}
-
-#[derive(Debug, clap::Subcommand)]
-pub enum SubscribersCommand {
-    /// Add an address, active at once
-    ///
-    /// You vouch that its owner agreed to receive the newsletter; the consent is
-    /// recorded as given on the command line. An address that unsubscribed,
-    /// bounced or complained stays so unless --resubscribe; a forgotten one is
-    /// never added again.
-    Add {
-        /// The address to add
-        email: String,
-        /// The subscriber's name
-        #[arg(long)]
-        name: Option<String>,
-        /// Make an address that unsubscribed, bounced or complained active again
-        #[arg(long)]
-        resubscribe: bool,
-    },
-    /// Unsubscribe an address; its row stays, marked unsubscribed
-    Remove {
-        /// The address to unsubscribe
-        email: String,
-    },
-    /// Erase an address for good (GDPR); a hash of it stays on the suppression list
-    ///
-    /// The row goes; only a SHA-256 hash of the lower-cased address is kept, so
-    /// that no later import or sign-up adds it back.
-    Forget {
-        /// The address to erase
-        email: String,
-    },
-    /// List subscribers by id: id, email, status and name, tab-separated
-    List {
-        /// Only subscribers with this status
-        #[arg(long, value_parser = status_parser())]
-        status: Option<Status>,
-        /// One JSON object per line, with every column
-        #[arg(long)]
-        json: bool,
-    },
-    /// Count subscribers per status, and suppressed addresses
-    Count,
-    /// Import subscribers from a CSV file
-    ///
-    /// Reads a bare column of addresses (with or without an `email` header),
-    /// `email,name`, a listmonk or Mailchimp export, or gazette's own export.
-    /// Bad rows are reported and skipped; an address that unsubscribed, bounced
-    /// or complained is never made active again unless --resubscribe, and a
-    /// forgotten one never. All or nothing: a failure leaves the list as it was.
-    ///
-    /// Exit status: 0 when every row was valid, 1 when some were not, 2 when the
-    /// file cannot be read or has no email column.
-    Import {
-        /// The CSV file
-        file: PathBuf,
-        /// Report what would change, and change nothing
-        #[arg(long)]
-        dry_run: bool,
-        /// Make addresses that left active again when the file says so
-        #[arg(long)]
-        resubscribe: bool,
-    },
-    /// Export every subscriber, with every column, as CSV that import reads back
-    Export {
-        /// Write to FILE (readable by you only) instead of standard output
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
-    },
-}
-
-fn status_parser() -> impl TypedValueParser<Value = Status> {
-    PossibleValuesParser::new(Status::NAMES).map(|s| s.parse::<Status>().expect("a listed status"))
-}
-
-pub fn run(root: &Path, args: SubscribersArgs) -> Result<u8> {
-    let config = Config::load(root)?;
-    let store = || Store::open(&config.database);
+pub fn run(n: &Newsletter, args: SubscribersArgs) -> Result<ExitStatus> {
+    let root = &n.root;
+    let store = || n.store();
     // Whole seconds: the store's timestamps need no more.
     let now = Timestamp::from_second(clock::now()?.as_second()).expect("a valid instant");
     match args.command {
@@ -121,7 +42,11 @@ pub fn run(root: &Path, args: SubscribersArgs) -> Result<u8> {
             let (parsed, options) = read_import(root, &file, resubscribe, dry_run)?;
             let summary = store()?.import(&parsed, &options, now)?;
             report(&summary, &file.display().to_string(), dry_run);
-            Ok(if summary.invalid > 0 { 1 } else { 0 })
+            Ok(if summary.invalid > 0 {
+                ExitStatus::Failed
+            } else {
+                ExitStatus::Ok
+            })
         }
         SubscribersCommand::Export { output } => quiet_pipe(export(&store()?, output.as_deref())),
     }
@@ -133,7 +58,7 @@ fn add(
     name: Option<&str>,
     resubscribe: bool,
     now: Timestamp,
-) -> Result<u8> {
+) -> Result<ExitStatus> {
     match store.add(email, name, "cli", resubscribe, now)? {
         Added::New(s) => println!("added {} (id {})", s.email, s.id),
         Added::Activated(s) => println!("activated {} (id {})", s.email, s.id),
@@ -154,29 +79,29 @@ fn add(
             )));
         }
     }
-    Ok(0)
+    Ok(ExitStatus::Ok)
 }
 
-fn remove(store: &mut Store, email: &str, now: Timestamp) -> Result<u8> {
+fn remove(store: &mut Store, email: &str, now: Timestamp) -> Result<ExitStatus> {
     match store.unsubscribe(&address(email)?, now)? {
         Removed::Unsubscribed(s) => println!("unsubscribed {} (id {})", s.email, s.id),
         Removed::AlreadyLeft(s) => println!("{} is {} already (id {})", s.email, s.status, s.id),
         Removed::NotFound => return Err(Error::Failed(format!("no subscriber {email}"))),
     }
-    Ok(0)
+    Ok(ExitStatus::Ok)
 }
 
-fn forget(store: &mut Store, email: &str, now: Timestamp) -> Result<u8> {
+fn forget(store: &mut Store, email: &str, now: Timestamp) -> Result<ExitStatus> {
     let email = address(email)?;
     if store.forget(&email, now)? {
         println!("forgot {email}: its row is erased and its hash is on the suppression list");
     } else {
         println!("{email} was not on the list; its hash is on the suppression list now");
     }
-    Ok(0)
+    Ok(ExitStatus::Ok)
 }
 
-fn list(store: &Store, status: Option<Status>, json: bool) -> Result<u8> {
+fn list(store: &Store, status: Option<Status>, json: bool) -> Result<ExitStatus> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let fail = Error::io("cannot write to standard output");
     store.each(status, |s| {
@@ -191,7 +116,7 @@ fn list(store: &Store, status: Option<Status>, json: bool) -> Result<u8> {
         written.map_err(Error::io("cannot write to standard output"))
     })?;
     out.flush().map_err(fail)?;
-    Ok(0)
+    Ok(ExitStatus::Ok)
 }
 
 fn to_json(s: &Subscriber) -> serde_json::Value {
@@ -213,7 +138,7 @@ fn to_json(s: &Subscriber) -> serde_json::Value {
     })
 }
 
-fn count(store: &Store) -> Result<u8> {
+fn count(store: &Store) -> Result<ExitStatus> {
     let counts = store.counts()?;
     let mut rows: Vec<(&str, u64)> = Status::ALL
         .iter()
@@ -231,7 +156,7 @@ fn count(store: &Store) -> Result<u8> {
         text.push_str(&format!("{label:<12} {n:>width$}\n"));
     }
     super::write_output(None, text.as_bytes())?;
-    Ok(0)
+    Ok(ExitStatus::Ok)
 }
 
 /// Reads and parses an import file, reporting its bad rows.
@@ -290,7 +215,7 @@ fn report(s: &Summary, file: &str, dry_run: bool) {
     );
 }
 
-fn export(store: &Store, output: Option<&Path>) -> Result<u8> {
+fn export(store: &Store, output: Option<&Path>) -> Result<ExitStatus> {
     match output {
         None => {
             let out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -308,7 +233,7 @@ fn export(store: &Store, output: Option<&Path>) -> Result<u8> {
             eprintln!("exported {n} subscribers to {}", path.display());
         }
     }
-    Ok(0)
+    Ok(ExitStatus::Ok)
 }
 
 /// Checks an address given on the command line.
@@ -317,9 +242,11 @@ fn address(raw: &str) -> Result<String> {
 }
 
 /// Output cut short by a closed pipe (`| head`) is not an error.
-fn quiet_pipe(result: Result<u8>) -> Result<u8> {
+fn quiet_pipe(result: Result<ExitStatus>) -> Result<ExitStatus> {
     match result {
-        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            Ok(ExitStatus::Ok)
+        }
         other => other,
     }
 }

@@ -8,10 +8,10 @@
 //! the same pages as static files at the paths they are served from.
 
 use super::pages::{layout, prefix};
-use crate::commands::{draft_paths, load};
 use crate::config::Config;
 use crate::draft::{Draft, long_date};
 use crate::error::{Error, Result};
+use crate::newsletter::Newsletter;
 use crate::render::{self, UNSUBSCRIBE_MARK, escape_html};
 use crate::store::Store;
 use jiff::Timestamp;
@@ -32,8 +32,8 @@ pub struct Issue {
 }
 
 /// Every published issue, newest first.
-pub fn published(config: &Config, store: &Store) -> Result<Vec<Issue>> {
-    let mut drafts = drafts_by_issue(config)?;
+pub fn published(n: &Newsletter, store: &Store) -> Result<Vec<Issue>> {
+    let mut drafts = drafts_by_issue(n)?;
     let mut issues: Vec<Issue> = store
         .send_records()?
         .into_iter()
@@ -49,11 +49,11 @@ pub fn published(config: &Config, store: &Store) -> Result<Vec<Issue>> {
 }
 
 /// The drafts that parse, by issue number (the first by file name wins).
-fn drafts_by_issue(config: &Config) -> Result<BTreeMap<u32, Draft>> {
+fn drafts_by_issue(n: &Newsletter) -> Result<BTreeMap<u32, Draft>> {
     let mut out = BTreeMap::new();
-    for path in draft_paths(config)? {
-        if let Ok((draft, _)) = load(config, &path)?.parsed {
-            out.entry(draft.issue).or_insert(draft);
+    for path in n.draft_paths()? {
+        if let Ok(parsed) = n.load(&path)?.parsed {
+            out.entry(parsed.draft.issue).or_insert(parsed.draft);
         }
     }
     Ok(out)
@@ -194,8 +194,9 @@ pub fn feed(config: &Config, issues: &[Issue], now: Timestamp) -> String {
 /// Writes the archive as static files under `out`: `archive/index.html`,
 /// `archive/N/index.html` per issue whose draft is there, and `feed.xml`.
 /// Returns how many issue pages it wrote.
-pub fn write_static(config: &Config, store: &Store, out: &Path, now: Timestamp) -> Result<usize> {
-    let issues = published(config, store)?;
+pub fn write_static(n: &Newsletter, store: &Store, out: &Path, now: Timestamp) -> Result<usize> {
+    let config = &n.config;
+    let issues = published(n, store)?;
     let write = |rel: String, text: String| -> Result<()> {
         let path = out.join(rel);
         if let Some(dir) = path.parent() {

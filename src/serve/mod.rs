@@ -18,6 +18,7 @@ pub use mail::Mailer;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::message::token::Secret;
+use crate::newsletter::Newsletter;
 use crate::store::Store;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -32,6 +33,7 @@ pub const BODY_LIMIT: usize = 16 * 1024;
 
 /// Everything the handlers share.
 pub struct App {
+    newsletter: Newsletter,
     config: Config,
     secret: Secret,
     store: Mutex<Store>,
@@ -39,9 +41,10 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(config: Config, secret: Secret, store: Store, mailer: Mailer) -> App {
+    pub fn new(newsletter: Newsletter, secret: Secret, store: Store, mailer: Mailer) -> App {
         App {
-            config,
+            config: newsletter.config.clone(),
+            newsletter,
             secret,
             store: Mutex::new(store),
             mailer,
@@ -153,9 +156,9 @@ fn cacheable(mut response: Response) -> Response {
 }
 
 async fn archive_index(State(app): State<Arc<App>>) -> Response {
-    let config = app.config.clone();
+    let newsletter = app.newsletter.clone();
     match app
-        .with_store(move |s| archive::published(&config, s))
+        .with_store(move |s| archive::published(&newsletter, s))
         .await
     {
         Ok(issues) => {
@@ -172,9 +175,9 @@ async fn archive_issue(
     let Ok(number) = issue.parse::<u32>() else {
         return not_found(State(app)).await;
     };
-    let config = app.config.clone();
+    let newsletter = app.newsletter.clone();
     let issues = match app
-        .with_store(move |s| archive::published(&config, s))
+        .with_store(move |s| archive::published(&newsletter, s))
         .await
     {
         Ok(issues) => issues,
@@ -193,9 +196,9 @@ async fn archive_issue(
 }
 
 async fn feed(State(app): State<Arc<App>>) -> Response {
-    let config = app.config.clone();
+    let newsletter = app.newsletter.clone();
     let issues = match app
-        .with_store(move |s| archive::published(&config, s))
+        .with_store(move |s| archive::published(&newsletter, s))
         .await
     {
         Ok(issues) => issues,

@@ -1,15 +1,18 @@
-//! `gazette send`: test sends, dry runs and list sends.
+//! `gazette send`: test sends, dry runs and list sends; `send --due` (in
+//! [`due`]) for cron.
 
-use super::{load_ok, resolve_draft};
+mod due;
+
 use crate::address::Mailbox;
 use crate::cli::SendArgs;
 use crate::clock;
-use crate::config::Config;
-use crate::config::Destination as TransportSetting;
+use crate::config::{Config, Destination};
 use crate::draft::Draft;
 use crate::error::{Error, Result};
+use crate::exit::{ExitStatus, Signal};
 use crate::message::token::Secret;
 use crate::message::{Factory, Kind, Recipient, load_signers};
+use crate::newsletter::Newsletter;
 use crate::render::{self, Rendered};
 use crate::send::engine::{self, Plan, Progress, Report, Route, Stop};
 use crate::send::transport::{Envelope, Outbox, Outcome, SmtpRelay};
@@ -18,29 +21,19 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
 
-/// Exit status when some recipients were deferred (EX_TEMPFAIL).
-pub const EXIT_DEFERRED: u8 = 75;
-
-pub fn run(root: &Path, args: SendArgs) -> Result<u8> {
+pub fn run(n: &Newsletter, args: SendArgs) -> Result<ExitStatus> {
     if args.due {
-        return super::due::run(root, &args);
+        return due::run(n, &args);
     }
-    let config = Config::load(root)?;
     let path = args.draft.clone().unwrap_or_default();
-    send_one(root, &config, &path, &args, i64::MAX)
+    send_one(n, &path, &args, i64::MAX)
 }
 
 /// Sends one draft. Deferred recipients whose next attempt is after
 /// `retry_before` (Unix seconds) wait for a later run.
-pub fn send_one(
-    root: &Path,
-    config: &Config,
-    path: &Path,
-    args: &SendArgs,
-    retry_before: i64,
-) -> Result<u8> {
-    let config = config.clone();
-    let (draft, _warnings, _) = load_ok(&config, &resolve_draft(root, path))?;
+fn send_one(n: &Newsletter, path: &Path, args: &SendArgs, retry_before: i64) -> Result<ExitStatus> {
+    let (root, config) = (&n.root, n.config.clone());
+    let draft = n.load_ok(&n.resolve(path))?.draft;
     let rendered = render::render(&draft, &config);
     let transport = transport_setting(&config, root, args)?;
     let secret = Secret::load(&config)?;
@@ -87,12 +80,12 @@ pub fn send_one(
 
 /// The transport for this run: `--transport` (or GAZETTE_TRANSPORT) over the
 /// config, with `--connections` and `--rate` applied.
-fn transport_setting(config: &Config, root: &Path, args: &SendArgs) -> Result<TransportSetting> {
+fn transport_setting(config: &Config, root: &Path, args: &SendArgs) -> Result<Destination> {
     let mut transport = config
         .delivery
         .transport_with(args.transport.as_deref(), root)
         .map_err(|e| Error::Input(format!("--transport: {e}")))?;
-    if let TransportSetting::Smtp(relays) = &mut transport {
+    if let Destination::Smtp(relays) = &mut transport {
         for relay in relays {
             if let Some(n) = args.connections {
                 if n == 0 {
@@ -112,14 +105,14 @@ fn transport_setting(config: &Config, root: &Path, args: &SendArgs) -> Result<Tr
 }
 
 /// The routes messages take; inside the runtime, as SMTP pools need it.
-fn routes(setting: &TransportSetting, args: &SendArgs) -> Result<Vec<Route>> {
+fn routes(setting: &Destination, args: &SendArgs) -> Result<Vec<Route>> {
     match setting {
-        TransportSetting::Outbox(dir) => Ok(vec![Route {
+        Destination::Outbox(dir) => Ok(vec![Route {
             transport: Arc::new(Outbox::new(dir)?),
             connections: args.connections.unwrap_or(1),
             rate: args.rate,
         }]),
-        TransportSetting::Smtp(relays) => relays
+        Destination::Smtp(relays) => relays
             .iter()
             .map(|r| {
                 Ok(Route {
@@ -142,13 +135,13 @@ fn route_names(routes: &[Route]) -> String {
 
 async fn test_send(
     config: &Config,
-    setting: &TransportSetting,
+    setting: &Destination,
     args: &SendArgs,
     factory: Factory,
-) -> Result<u8> {
+) -> Result<ExitStatus> {
     let routes = routes(setting, args)?;
     let transport = &routes[0].transport;
-    let mut code = 0;
+    let mut code = ExitStatus::Ok;
     let mut buf = Vec::new();
     for raw in &args.test {
         let mailbox = Mailbox::parse(raw).map_err(|e| Error::Input(format!("--test: {e}")))?;
@@ -176,13 +169,11 @@ async fn test_send(
             }
             Outcome::Deferred { reply, .. } => {
                 eprintln!("gazette: deferred the test to {}: {reply}", mailbox.address);
-                if code != 1 {
-                    code = EXIT_DEFERRED;
-                }
+                code = code.worst(ExitStatus::Deferred);
             }
             Outcome::Failed { reply, .. } => {
                 eprintln!("gazette: failed the test to {}: {reply}", mailbox.address);
-                code = 1;
+                code = code.worst(ExitStatus::Failed);
             }
             Outcome::AuthFailed { reply } => {
                 return Err(Error::Input(format!(
@@ -195,7 +186,7 @@ async fn test_send(
     Ok(code)
 }
 
-fn dry_run(store: &Store, draft: &Draft, factory: &Factory, json: bool) -> Result<u8> {
+fn dry_run(store: &Store, draft: &Draft, factory: &Factory, json: bool) -> Result<ExitStatus> {
     let started = store.send_record(draft.issue)?.is_some();
     let (mut count, mut bytes, mut after) = (0u64, 0u64, 0i64);
     let mut buf = Vec::new();
@@ -241,7 +232,7 @@ fn dry_run(store: &Store, draft: &Draft, factory: &Factory, json: bool) -> Resul
         let value = serde_json::json!({"issue": draft.issue, "dry_run": true, "messages": count, "bytes": bytes});
         println!("{value}");
     }
-    Ok(0)
+    Ok(ExitStatus::Ok)
 }
 
 /// What a list send sends, and from where.
@@ -258,10 +249,10 @@ struct Target<'a> {
 async fn list_send(
     target: Target<'_>,
     store: &mut Store,
-    setting: TransportSetting,
+    setting: Destination,
     args: &SendArgs,
     factory: Arc<Factory>,
-) -> Result<u8> {
+) -> Result<ExitStatus> {
     let Target {
         config,
         draft,
@@ -284,7 +275,7 @@ async fn list_send(
     if to_send == 0 {
         if args.due {
             // Only deferred recipients whose backoff has not passed: nothing is due.
-            return Ok(0);
+            return Ok(ExitStatus::Ok);
         }
         if existing.is_some() {
             let c = store.state_counts(issue)?;
@@ -297,7 +288,7 @@ async fn list_send(
             if args.json {
                 summarise(&Report::default(), true, issue);
             }
-            if let TransportSetting::Outbox(dir) = &setting {
+            if let Destination::Outbox(dir) = &setting {
                 eprintln!("gazette: the messages are in {}", dir.join("new").display());
             }
         } else {
@@ -305,7 +296,7 @@ async fn list_send(
                 "gazette: there are no active subscribers; add some with `gazette subscribers add` or `import`"
             );
         }
-        return Ok(0);
+        return Ok(ExitStatus::Ok);
     }
     let names = route_names(&routes);
     let resume = if existing.is_some() {
@@ -345,30 +336,35 @@ async fn list_send(
     drop(progress);
     let complete = store.complete_if_done(issue, clock::now()?.as_second())?;
     summarise(&report, args.json, issue);
-    if let TransportSetting::Outbox(dir) = &setting {
+    if let Destination::Outbox(dir) = &setting {
         eprintln!("gazette: the messages are in {}", dir.join("new").display());
     }
-    Ok(exit_code(&report, complete, path))
+    Ok(exit_status(&report, complete, path))
 }
 
-fn exit_code(report: &Report, complete: bool, draft: &Path) -> u8 {
+fn exit_status(report: &Report, complete: bool, draft: &Path) -> ExitStatus {
     if let Some(signal) = report.interrupted {
         eprintln!(
             "gazette: stopped by {signal}; messages in flight were recorded. Run `gazette send {}` again to resume",
             draft.display()
         );
-        return if signal == "SIGTERM" { 143 } else { 130 };
+        let signal = if signal == "SIGTERM" {
+            Signal::Term
+        } else {
+            Signal::Int
+        };
+        return ExitStatus::Interrupted(signal);
     }
     if let Some(why) = &report.aborted {
         eprintln!("gazette: error: {why}; nothing was marked failed, so a later run resumes");
-        return 2;
+        return ExitStatus::Usage;
     }
     if report.failed > 0 {
-        1
+        ExitStatus::Failed
     } else if report.deferred > 0 || !complete {
-        EXIT_DEFERRED
+        ExitStatus::Deferred
     } else {
-        0
+        ExitStatus::Ok
     }
 }
 

@@ -1,0 +1,209 @@
+//! The newsletter directory: `config/gazette.toml`, `drafts/*.toml` and the
+//! store under `data/`. Commands, `serve` and the archive find and read drafts
+//! through [`Newsletter`], and nothing else knows where they live.
+
+use crate::config::Config;
+use crate::diag::{Diagnostic, Source};
+use crate::draft::{self, Draft, lint};
+use crate::error::{Error, Result};
+use crate::schedule::Ledger;
+use crate::store::Store;
+use jiff::Timestamp;
+use std::path::{Path, PathBuf};
+
+/// One newsletter: its directory and its checked config.
+#[derive(Debug, Clone)]
+pub struct Newsletter {
+    /// The directory holding `config/`, `drafts/` and `data/`.
+    pub root: PathBuf,
+    pub config: Config,
+}
+
+/// A draft that parsed, with its warnings.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub draft: Draft,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A draft read from disk: its source and what parsing it gave.
+pub struct Loaded {
+    pub path: PathBuf,
+    pub source: Source,
+    pub parsed: std::result::Result<Parsed, Vec<Diagnostic>>,
+}
+
+/// A draft free of errors.
+pub struct Checked {
+    pub draft: Draft,
+    pub warnings: Vec<Diagnostic>,
+    pub source: Source,
+}
+
+impl Newsletter {
+    /// Reads the config of the newsletter in `root`.
+    pub fn open(root: &Path) -> Result<Newsletter> {
+        Ok(Newsletter {
+            root: root.to_path_buf(),
+            config: Config::load(root)?,
+        })
+    }
+
+    /// Reads the config again (the preview does when it is saved).
+    pub fn reload(&self) -> Result<Newsletter> {
+        Newsletter::open(&self.root)
+    }
+
+    /// Every `*.toml` under `drafts/`, sorted by name.
+    pub fn draft_paths(&self) -> Result<Vec<PathBuf>> {
+        let dir = self.config.drafts_dir();
+        let mut paths = Vec::new();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(paths),
+            Err(e) => return Err(Error::io(format!("cannot list {}", dir.display()))(e)),
+        };
+        for entry in entries {
+            let path = entry
+                .map_err(Error::io(format!("cannot list {}", dir.display())))?
+                .path();
+            if path.extension().is_some_and(|e| e == "toml") && path.is_file() {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+        Ok(paths)
+    }
+
+    /// How a path is shown to the editor: relative to the newsletter directory.
+    pub fn display(&self, path: &Path) -> String {
+        let shown = path.strip_prefix(&self.root).unwrap_or(path);
+        shown.to_string_lossy().trim_start_matches("./").to_string()
+    }
+
+    /// Resolves a draft named on the command line: as given, or under the
+    /// newsletter directory.
+    pub fn resolve(&self, arg: &Path) -> PathBuf {
+        let under_root = self.root.join(arg);
+        if arg.is_absolute() || (!under_root.exists() && arg.exists()) {
+            arg.to_path_buf()
+        } else {
+            under_root
+        }
+    }
+
+    /// Resolves a draft named on the command line that must exist.
+    pub fn existing_draft(&self, arg: &Path) -> Result<PathBuf> {
+        let path = self.resolve(arg);
+        if !path.is_file() {
+            return Err(Error::Input(format!("no draft at {}", path.display())));
+        }
+        Ok(path)
+    }
+
+    /// Reads and parses one draft.
+    pub fn load(&self, path: &Path) -> Result<Loaded> {
+        let text = std::fs::read_to_string(path).map_err(Error::io(format!(
+            "cannot read the draft {}",
+            path.display()
+        )))?;
+        let source = Source::new(self.display(path), text);
+        let parsed =
+            draft::parse(&source, &self.config).map(|(draft, warnings)| Parsed { draft, warnings });
+        Ok(Loaded {
+            path: path.to_path_buf(),
+            source,
+            parsed,
+        })
+    }
+
+    /// Every draft in `drafts/`, read and parsed.
+    pub fn load_all(&self) -> Result<Vec<Loaded>> {
+        self.draft_paths()?.iter().map(|p| self.load(p)).collect()
+    }
+
+    /// Reads one draft that must be free of errors.
+    pub fn load_ok(&self, path: &Path) -> Result<Checked> {
+        let loaded = self.load(path)?;
+        match loaded.parsed {
+            Ok(Parsed { draft, warnings }) => Ok(Checked {
+                draft,
+                warnings,
+                source: loaded.source,
+            }),
+            Err(diags) => Err(Error::Diagnostics {
+                file: loaded.source,
+                diags,
+            }),
+        }
+    }
+
+    /// The store, created if it does not exist yet.
+    pub fn store(&self) -> Result<Store> {
+        Store::open(&self.config.database)
+    }
+
+    /// The store, if it exists; never creates one.
+    pub fn existing_store(&self) -> Result<Option<Store>> {
+        if self.config.database.exists() {
+            self.store().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// A draft's errors, or its warnings including those that need the other
+    /// drafts (links featured before), the rendered size and the ledger.
+    pub fn findings(
+        &self,
+        loaded: &Loaded,
+        others: &[&Draft],
+        now: Option<Timestamp>,
+    ) -> Vec<Diagnostic> {
+        let Parsed { draft, warnings } = match &loaded.parsed {
+            Err(diags) => return diags.clone(),
+            Ok(parsed) => parsed,
+        };
+        let mut diags = warnings.clone();
+        lint::earlier_links(draft, others, &mut diags);
+        let rendered = crate::render::render(draft, &self.config);
+        lint::html_size(crate::render::encoded_html_size(&rendered.html), &mut diags);
+        if let Some(now) = now {
+            let store = self.existing_store().ok().flatten();
+            let ledger = ledger_state(store.as_ref(), draft.issue).unwrap_or(Ledger::NotStarted);
+            lint::send_at(draft, ledger != Ledger::NotStarted, now, &mut diags);
+        }
+        diags.sort_by_key(|d| d.span.start);
+        diags
+    }
+
+    /// `send_at` of a draft that has errors elsewhere, if it can be read at all.
+    pub fn lenient_send_at(&self, loaded: &Loaded) -> Option<Timestamp> {
+        let table = crate::fields::parse(&loaded.source.text).ok()?.into_inner();
+        let (_, value) = table.iter().find(|(k, _)| k.get_ref() == "send_at")?;
+        let dt = value.get_ref().as_datetime()?;
+        let text = dt.to_string();
+        if let Ok(ts) = text.parse::<Timestamp>() {
+            return Some(ts);
+        }
+        let civil: jiff::civil::DateTime = text.parse().ok()?;
+        self.config
+            .timezone
+            .to_ambiguous_timestamp(civil)
+            .unambiguous()
+            .ok()
+    }
+}
+
+/// What the ledger says of `issue`'s list send (no store: not started).
+pub fn ledger_state(store: Option<&Store>, issue: u32) -> Result<Ledger> {
+    let Some(store) = store else {
+        return Ok(Ledger::NotStarted);
+    };
+    Ok(match store.send_record(issue)? {
+        None => Ledger::NotStarted,
+        Some(r) if r.completed.is_some() => Ledger::Complete,
+        Some(_) if store.state_counts(issue)?.remaining() == 0 => Ledger::Complete,
+        Some(_) => Ledger::Incomplete,
+    })
+}
