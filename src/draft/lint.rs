@@ -1,9 +1,11 @@
-//! Warnings that look beyond one draft: links featured in earlier issues and
-//! the rendered HTML's size against Gmail's clipping limit.
+//! Warnings: those of one draft alone (a link twice, an empty section, a long
+//! subject), and those that look beyond it: links featured in earlier issues,
+//! the rendered HTML's size against Gmail's clipping limit, `send_at`.
 
-use super::{Draft, normalize_url};
+use super::{Draft, Link, normalize_url};
 use crate::diag::Diagnostic;
 use std::collections::HashMap;
+use std::ops::Range;
 
 /// Gmail clips messages whose HTML is over about 102 KB; we warn well before.
 pub const HTML_WARN_BYTES: usize = 90 * 1024;
@@ -56,6 +58,46 @@ pub fn send_at(draft: &Draft, started: bool, now: jiff::Timestamp, diags: &mut V
             span,
             format!("`send_at` {at} is more than 30 days ahead"),
         ));
+    }
+}
+
+/// Warnings that need only the draft itself. `written` counts each section's
+/// `[[key]]` tables; `subject_span` is where the subject was written, if it was.
+pub(super) fn own(
+    draft: &Draft,
+    written: &[usize],
+    subject_span: Option<Range<usize>>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut seen: HashMap<String, &Link> = HashMap::new();
+    for link in draft.links() {
+        let key = normalize_url(&link.url);
+        if let Some(first) = seen.get(&key) {
+            if first.span != link.span {
+                diags.push(Diagnostic::warning(
+                    link.span.clone(),
+                    format!("`{}` is linked twice in this issue", link.url),
+                ));
+            }
+        } else {
+            seen.insert(key, link);
+        }
+    }
+    for (section, &tables) in draft.sections.iter().zip(written) {
+        if tables == 0 {
+            let span = section.span.clone().unwrap_or(0..0);
+            let msg = format!("section `{}` ({}) has no items", section.key, section.title);
+            let hint = format!(
+                "it is left out of the issue; add a [[{}]] table to fill it",
+                section.key
+            );
+            diags.push(Diagnostic::warning(span, msg).with_hint(hint));
+        }
+    }
+    let len = draft.subject.chars().count();
+    if len > 80 {
+        let msg = format!("the subject is {len} characters long; inboxes cut it near 60-80");
+        diags.push(Diagnostic::warning(subject_span.unwrap_or(0..0), msg));
     }
 }
 

@@ -7,9 +7,12 @@
 pub mod lint;
 mod markdown;
 mod parse;
+mod present;
+mod time;
 
 pub use markdown::{Block, Inline, collect_links, plain};
-pub use parse::{long_date, parse, subject_from_template};
+pub use parse::parse;
+pub use present::{long_date, subject_from_template};
 
 use std::ops::Range;
 
