@@ -2,6 +2,7 @@
 //! recipient recorded in the ledger so that a send can be interrupted and
 //! resumed without losing or doubling anyone.
 
+pub mod issue;
 pub mod transport;
 
 pub mod engine;

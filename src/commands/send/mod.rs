@@ -7,15 +7,15 @@ use crate::address::Mailbox;
 use crate::cli::SendArgs;
 use crate::clock;
 use crate::config::{Config, Destination};
-use crate::draft::Draft;
 use crate::error::{Error, Result};
 use crate::exit::{ExitStatus, Signal};
 use crate::message::token::Secret;
-use crate::message::{Factory, Kind, Recipient, load_signers};
+use crate::message::{Factory, Kind, load_signers};
 use crate::newsletter::Newsletter;
-use crate::render::{self, Rendered};
-use crate::send::engine::{self, Plan, Progress, Report, Route, Stop};
-use crate::send::transport::{Envelope, Outbox, Outcome, SmtpRelay};
+use crate::render;
+use crate::send::engine::{Progress, Report, Stop};
+use crate::send::issue::{self, Audience, DryRun, ListSend, Overrides, Sent};
+use crate::send::transport::{Outcome, Transport};
 use crate::store::Store;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -32,246 +32,127 @@ pub fn run(n: &Newsletter, args: SendArgs) -> Result<ExitStatus> {
 /// Sends one draft. Deferred recipients whose next attempt is after
 /// `retry_before` (Unix seconds) wait for a later run.
 fn send_one(n: &Newsletter, path: &Path, args: &SendArgs, retry_before: i64) -> Result<ExitStatus> {
-    let (root, config) = (&n.root, n.config.clone());
+    let config = &n.config;
     let draft = n.load_ok(&n.resolve(path))?.draft;
-    let rendered = render::render(&draft, &config);
-    let transport = transport_setting(&config, root, args)?;
-    let secret = Secret::load(&config)?;
-    let signers = load_signers(&config)?;
+    let rendered = render::render(&draft, config);
+    let overrides = Overrides {
+        transport: args.transport.as_deref(),
+        connections: args.connections,
+        rate: args.rate,
+    };
+    let destination = issue::destination(config, &n.root, &overrides)?;
+    let secret = Secret::load(config)?;
+    let signers = load_signers(config)?;
     let now = clock::now()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(Error::io("cannot start the runtime"))?;
-    if !args.test.is_empty() {
-        let factory = Factory::new(
-            &config,
-            &rendered,
-            draft.issue,
-            now.as_second(),
-            Kind::Test,
-            secret,
-            signers,
-        );
-        return runtime.block_on(test_send(&config, &transport, args, factory));
-    }
+    let kind = if args.test.is_empty() {
+        Kind::List
+    } else {
+        Kind::Test
+    };
     let factory = Arc::new(Factory::new(
-        &config,
+        config,
         &rendered,
         draft.issue,
         now.as_second(),
-        Kind::List,
+        kind,
         secret,
         signers,
     ));
-    let mut store = Store::open(&config.database)?;
+    if !args.test.is_empty() {
+        return runtime.block_on(async {
+            let routes = issue::routes(&destination, &overrides)?;
+            test_send(config, routes[0].transport.as_ref(), args, &factory).await
+        });
+    }
+    let mut store = n.store()?;
     if args.dry_run {
-        return dry_run(&store, &draft, &factory, args.json);
+        let counted = issue::dry_run(&store, draft.issue, &factory)?;
+        report_dry_run(draft.issue, counted, args.json);
+        return Ok(ExitStatus::Ok);
     }
-    let target = Target {
-        config: &config,
-        draft: &draft,
-        rendered: &rendered,
-        path,
-        retry_before,
-    };
-    runtime.block_on(list_send(target, &mut store, transport, args, factory))
-}
-
-/// The transport for this run: `--transport` (or GAZETTE_TRANSPORT) over the
-/// config, with `--connections` and `--rate` applied.
-fn transport_setting(config: &Config, root: &Path, args: &SendArgs) -> Result<Destination> {
-    let mut transport = config
-        .delivery
-        .transport_with(args.transport.as_deref(), root)
-        .map_err(|e| Error::Input(format!("--transport: {e}")))?;
-    if let Destination::Smtp(relays) = &mut transport {
-        for relay in relays {
-            if let Some(n) = args.connections {
-                if n == 0 {
-                    return Err(Error::Input("--connections must be 1 or more".into()));
-                }
-                relay.connections = n;
-            }
-            if let Some(r) = args.rate {
-                if !(r > 0.0 && r.is_finite()) {
-                    return Err(Error::Input("--rate must be a positive number".into()));
-                }
-                relay.rate = Some(r);
-            }
-        }
-    }
-    Ok(transport)
-}
-
-/// The routes messages take; inside the runtime, as SMTP pools need it.
-fn routes(setting: &Destination, args: &SendArgs) -> Result<Vec<Route>> {
-    match setting {
-        Destination::Outbox(dir) => Ok(vec![Route {
-            transport: Arc::new(Outbox::new(dir)?),
-            connections: args.connections.unwrap_or(1),
-            rate: args.rate,
-        }]),
-        Destination::Smtp(relays) => relays
-            .iter()
-            .map(|r| {
-                Ok(Route {
-                    transport: Arc::new(SmtpRelay::new(r)?),
-                    connections: r.connections,
-                    rate: r.rate,
-                })
-            })
-            .collect(),
-    }
-}
-
-fn route_names(routes: &[Route]) -> String {
-    routes
-        .iter()
-        .map(|r| r.transport.name())
-        .collect::<Vec<_>>()
-        .join(", ")
+    runtime.block_on(async {
+        let routes = issue::routes(&destination, &overrides)?;
+        let send = ListSend {
+            config,
+            issue: draft.issue,
+            subject: &rendered.subject,
+            factory,
+            routes,
+            include_new: args.include_new,
+            retry_before,
+        };
+        list_send(send, &mut store, &destination, args, path).await
+    })
 }
 
 async fn test_send(
     config: &Config,
-    setting: &Destination,
+    transport: &dyn Transport,
     args: &SendArgs,
-    factory: Factory,
+    factory: &Factory,
 ) -> Result<ExitStatus> {
-    let routes = routes(setting, args)?;
-    let transport = &routes[0].transport;
     let mut code = ExitStatus::Ok;
     let mut buf = Vec::new();
     for raw in &args.test {
         let mailbox = Mailbox::parse(raw).map_err(|e| Error::Input(format!("--test: {e}")))?;
-        let recipient = Recipient {
-            id: None,
-            email: &mailbox.address,
-            name: mailbox.name.as_deref(),
-        };
-        factory.build(&recipient, &mut buf)?;
-        if args.dry_run {
-            eprintln!(
-                "gazette: built the test message to {} ({} bytes)",
-                mailbox.address,
+        let outcome =
+            issue::test_message(config, transport, factory, &mailbox, args.dry_run, &mut buf)
+                .await?;
+        let to = &mailbox.address;
+        match outcome {
+            None => eprintln!(
+                "gazette: built the test message to {to} ({} bytes)",
                 buf.len()
-            );
-            continue;
-        }
-        let envelope = Envelope {
-            from: config.delivery.envelope_sender(None),
-            to: mailbox.address.clone(),
-        };
-        match transport.send(&envelope, &buf).await {
-            Outcome::Sent { reply } => {
-                eprintln!("gazette: sent the test to {}: {reply}", mailbox.address)
-            }
-            Outcome::Deferred { reply, .. } => {
-                eprintln!("gazette: deferred the test to {}: {reply}", mailbox.address);
+            ),
+            Some(Outcome::Sent { reply }) => eprintln!("gazette: sent the test to {to}: {reply}"),
+            Some(Outcome::Deferred { reply, .. }) => {
+                eprintln!("gazette: deferred the test to {to}: {reply}");
                 code = code.worst(ExitStatus::Deferred);
             }
-            Outcome::Failed { reply, .. } => {
-                eprintln!("gazette: failed the test to {}: {reply}", mailbox.address);
+            Some(Outcome::Failed { reply, .. }) => {
+                eprintln!("gazette: failed the test to {to}: {reply}");
                 code = code.worst(ExitStatus::Failed);
             }
-            Outcome::AuthFailed { reply } => {
+            Some(Outcome::AuthFailed { reply }) => {
                 return Err(Error::Input(format!(
                     "the relay refused the login: {reply}"
                 )));
             }
-            Outcome::RelayBroken { reply } => return Err(Error::Failed(reply)),
+            Some(Outcome::RelayBroken { reply }) => return Err(Error::Failed(reply)),
         }
     }
     Ok(code)
 }
 
-fn dry_run(store: &Store, draft: &Draft, factory: &Factory, json: bool) -> Result<ExitStatus> {
-    let started = store.send_record(draft.issue)?.is_some();
-    let (mut count, mut bytes, mut after) = (0u64, 0u64, 0i64);
-    let mut buf = Vec::new();
-    loop {
-        let batch: Vec<(i64, String, Option<String>)> = if started {
-            store
-                .pending_batch(draft.issue, after, 500, i64::MAX)?
-                .into_iter()
-                .filter(|(_, active)| *active)
-                .map(|(p, _)| (p.subscriber_id, p.email, p.name))
-                .collect()
-        } else {
-            store
-                .active_after(after, 500)?
-                .into_iter()
-                .map(|s| (s.id, s.email, s.name))
-                .collect()
-        };
-        let Some(last) = batch.last() else { break };
-        after = last.0;
-        for (id, email, name) in &batch {
-            factory.build(
-                &Recipient {
-                    id: Some(*id as u64),
-                    email,
-                    name: name.as_deref(),
-                },
-                &mut buf,
-            )?;
-            count += 1;
-            bytes += buf.len() as u64;
-        }
-    }
-    let average = bytes.checked_div(count).unwrap_or(0);
+fn report_dry_run(issue: u32, counted: DryRun, json: bool) {
+    let DryRun { messages, bytes } = counted;
+    let average = bytes.checked_div(messages).unwrap_or(0);
     eprintln!(
-        "gazette: dry run: would send issue #{} to {} subscribers, {} bytes in all ({} bytes each on average); nothing was sent",
-        draft.issue,
-        thousands(count),
+        "gazette: dry run: would send issue #{issue} to {} subscribers, {} bytes in all ({} bytes each on average); nothing was sent",
+        thousands(messages),
         thousands(bytes),
         thousands(average)
     );
     if json {
-        let value = serde_json::json!({"issue": draft.issue, "dry_run": true, "messages": count, "bytes": bytes});
+        let value = serde_json::json!({"issue": issue, "dry_run": true, "messages": messages, "bytes": bytes});
         println!("{value}");
     }
-    Ok(ExitStatus::Ok)
-}
-
-/// What a list send sends, and from where.
-struct Target<'a> {
-    config: &'a Config,
-    draft: &'a Draft,
-    rendered: &'a Rendered,
-    /// The draft as the editor named it, for messages.
-    path: &'a Path,
-    /// Deferred recipients due at or before this Unix time are retried.
-    retry_before: i64,
 }
 
 async fn list_send(
-    target: Target<'_>,
+    send: ListSend<'_>,
     store: &mut Store,
-    setting: Destination,
+    destination: &Destination,
     args: &SendArgs,
-    factory: Arc<Factory>,
+    path: &Path,
 ) -> Result<ExitStatus> {
-    let Target {
-        config,
-        draft,
-        rendered,
-        path,
-        retry_before,
-    } = target;
-    let routes = routes(&setting, args)?;
-    let issue = draft.issue;
-    let existing = store.send_record(issue)?;
-    let new = if args.include_new {
-        store.new_since_send(issue)?
-    } else {
-        0
-    };
-    let to_send = match &existing {
-        None => store.active_count()?,
-        Some(_) => store.eligible_count(issue, target.retry_before)? + new,
-    };
+    let issue = send.issue;
+    let Audience { existing, to_send } =
+        Audience::of(store, issue, args.include_new, send.retry_before)?;
     if to_send == 0 {
         if args.due {
             // Only deferred recipients whose backoff has not passed: nothing is due.
@@ -288,9 +169,7 @@ async fn list_send(
             if args.json {
                 summarise(&Report::default(), true, issue);
             }
-            if let Destination::Outbox(dir) = &setting {
-                eprintln!("gazette: the messages are in {}", dir.join("new").display());
-            }
+            outbox_note(destination);
         } else {
             eprintln!(
                 "gazette: there are no active subscribers; add some with `gazette subscribers add` or `import`"
@@ -298,7 +177,7 @@ async fn list_send(
         }
         return Ok(ExitStatus::Ok);
     }
-    let names = route_names(&routes);
+    let names = issue::route_names(&send.routes);
     let resume = if existing.is_some() {
         " (resuming)"
     } else {
@@ -312,34 +191,18 @@ async fn list_send(
         ),
         args.yes,
     )?;
-
-    let Some(_lock) = crate::lock::try_acquire(config)? else {
-        return Err(Error::Failed(format!(
-            "another gazette send is running (it holds {}); wait for it to finish",
-            config.data_dir().join("send.lock").display()
-        )));
-    };
-    let now = clock::now()?.as_second();
-    store.begin_send(issue, &rendered.subject, now, args.include_new)?;
-    let total = store.state_counts(issue)?.remaining();
-    let mut progress = progress(total);
     let mut stop = Stop::listen()?;
-    let plan = Plan {
-        issue,
-        factory,
-        delivery: &config.delivery,
-        routes,
-        retry_before,
-        now: || clock::now().map(|t| t.as_second()).unwrap_or_default(),
-    };
-    let report = engine::run(store, plan, progress.as_mut(), &mut stop).await?;
-    drop(progress);
-    let complete = store.complete_if_done(issue, clock::now()?.as_second())?;
+    let Sent { report, complete } = send.run(store, progress, &mut stop).await?;
     summarise(&report, args.json, issue);
-    if let Destination::Outbox(dir) = &setting {
+    outbox_note(destination);
+    Ok(exit_status(&report, complete, path))
+}
+
+/// Where an outbox send's messages are.
+fn outbox_note(destination: &Destination) {
+    if let Destination::Outbox(dir) = destination {
         eprintln!("gazette: the messages are in {}", dir.join("new").display());
     }
-    Ok(exit_status(&report, complete, path))
 }
 
 fn exit_status(report: &Report, complete: bool, draft: &Path) -> ExitStatus {
