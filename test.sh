@@ -7,6 +7,9 @@ cd "$(dirname "$0")"
 bash tests/tools/install.sh
 # Tells the tests that the installer ran (they still check each tool themselves).
 export GAZETTE_TEST_TOOLS=1
+# Formatting and lints first: cheap, and a failure names the line.
+cargo fmt --check
+cargo clippy --all-targets --quiet -- -D warnings
 # Each benchmark once, as a smoke test (figures come from `cargo bench`, not here).
 cargo test --benches
 # The unit and integration tests, last, so that their summary closes the output

@@ -422,9 +422,7 @@ impl Outbox {
     }
 
     fn write(&self, envelope: &Envelope, message: &[u8]) -> std::io::Result<String> {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
+        let now = crate::clock::wall();
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let name = format!(
             "{}.M{}P{}Q{n}.gazette",
