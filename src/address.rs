@@ -6,6 +6,29 @@
 
 use std::fmt;
 
+/// Why an address or mailbox was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddressError {
+    #[error("`{0}` has `<` without a closing `>`")]
+    Unclosed(String),
+    #[error("the address is empty")]
+    Empty,
+    #[error("the address is longer than 254 characters")]
+    TooLong,
+    #[error("`{0}` has no `@`")]
+    NoAt(String),
+    #[error("`{0}` has an empty or over-long local part")]
+    LocalLength(String),
+    #[error("`{0}` has a misplaced dot in its local part")]
+    MisplacedDot(String),
+    #[error("`{0}` has `{1}` in its local part")]
+    LocalChar(String, char),
+    #[error("`{0}` needs a domain with a dot, like example.com")]
+    NoDot(String),
+    #[error("`{0}` has an invalid domain `{1}`")]
+    Domain(String, String),
+}
+
 /// A mailbox: an optional display name and an address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mailbox {
@@ -15,11 +38,11 @@ pub struct Mailbox {
 
 impl Mailbox {
     /// Parses `Name <addr>`, `"Name" <addr>` or a bare `addr`.
-    pub fn parse(text: &str) -> Result<Mailbox, String> {
+    pub fn parse(text: &str) -> Result<Mailbox, AddressError> {
         let text = text.trim();
         if let Some(open) = text.rfind('<') {
             let Some(inner) = text[open + 1..].strip_suffix('>') else {
-                return Err(format!("`{text}` has `<` without a closing `>`"));
+                return Err(AddressError::Unclosed(text.to_string()));
             };
             let name = text[..open].trim().trim_matches('"').trim();
             let address = normalize(inner)?;
@@ -54,33 +77,31 @@ pub fn domain_of(address: &str) -> &str {
 }
 
 /// Checks an address and returns it trimmed with its domain lower-cased.
-pub fn normalize(raw: &str) -> Result<String, String> {
+pub fn normalize(raw: &str) -> Result<String, AddressError> {
     let raw = raw.trim();
     if raw.is_empty() {
-        return Err("the address is empty".into());
+        return Err(AddressError::Empty);
     }
     if raw.len() > 254 {
-        return Err("the address is longer than 254 characters".into());
+        return Err(AddressError::TooLong);
     }
     let Some((local, domain)) = raw.rsplit_once('@') else {
-        return Err(format!("`{raw}` has no `@`"));
+        return Err(AddressError::NoAt(raw.to_string()));
     };
     if local.is_empty() || local.len() > 64 {
-        return Err(format!("`{raw}` has an empty or over-long local part"));
+        return Err(AddressError::LocalLength(raw.to_string()));
     }
     let atom_ok = |c: char| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-        return Err(format!("`{raw}` has a misplaced dot in its local part"));
+        return Err(AddressError::MisplacedDot(raw.to_string()));
     }
     if let Some(bad) = local.chars().find(|&c| !(atom_ok(c) || c == '.')) {
-        return Err(format!("`{raw}` has `{bad}` in its local part"));
+        return Err(AddressError::LocalChar(raw.to_string(), bad));
     }
     let domain = domain.to_lowercase();
     let labels: Vec<&str> = domain.split('.').collect();
     if labels.len() < 2 {
-        return Err(format!(
-            "`{raw}` needs a domain with a dot, like example.com"
-        ));
+        return Err(AddressError::NoDot(raw.to_string()));
     }
     for label in &labels {
         let ok = !label.is_empty()
@@ -89,7 +110,7 @@ pub fn normalize(raw: &str) -> Result<String, String> {
             && !label.ends_with('-')
             && label.chars().all(|c| c.is_alphanumeric() || c == '-');
         if !ok {
-            return Err(format!("`{raw}` has an invalid domain `{domain}`"));
+            return Err(AddressError::Domain(raw.to_string(), domain));
         }
     }
     Ok(format!("{local}@{domain}"))

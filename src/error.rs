@@ -21,6 +21,9 @@ pub enum Error {
     /// Bad input on the command line or in the environment.
     #[error("{0}")]
     Input(String),
+    /// An address that is not one.
+    #[error(transparent)]
+    Address(#[from] crate::address::AddressError),
     /// The subscriber store failed.
     #[error("database {path}: {source}")]
     Store {
@@ -37,7 +40,7 @@ impl Error {
     /// is a usage error (2), anything else a failure (1).
     pub fn status(&self) -> ExitStatus {
         match self {
-            Error::Diagnostics { .. } | Error::Input(_) => ExitStatus::Usage,
+            Error::Diagnostics { .. } | Error::Input(_) | Error::Address(_) => ExitStatus::Usage,
             Error::Io { .. } | Error::Store { .. } | Error::Failed(_) => ExitStatus::Failed,
         }
     }

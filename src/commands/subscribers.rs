@@ -238,7 +238,7 @@ fn export(store: &Store, output: Option<&Path>) -> Result<ExitStatus> {
 
 /// Checks an address given on the command line.
 fn address(raw: &str) -> Result<String> {
-    crate::address::normalize(raw).map_err(Error::Input)
+    Ok(crate::address::normalize(raw)?)
 }
 
 /// Output cut short by a closed pipe (`| head`) is not an error.

@@ -54,10 +54,21 @@ pub struct Layout {
     columns: Vec<(Field, usize)>,
 }
 
+/// Why a file cannot be read as a list of subscribers at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FileProblem {
+    #[error("the file is empty")]
+    Empty,
+    #[error(
+        "no email column: no header is named `email` (or `Email Address`) and the first row holds no address"
+    )]
+    NoEmailColumn,
+}
+
 impl Layout {
     /// Reads the first row of a file: a header naming an email column, or a
     /// first subscriber whose address shows which column holds addresses.
-    pub fn detect(first: &[&str]) -> Result<Layout, String> {
+    pub fn detect(first: &[&str]) -> Result<Layout, FileProblem> {
         let mut columns: Vec<(Field, usize)> = Vec::new();
         for (i, cell) in first.iter().enumerate() {
             if let Some(f) = field(cell)
@@ -83,11 +94,7 @@ impl Layout {
             });
         }
         let Some(email) = first.iter().position(|c| c.contains('@')) else {
-            return Err(
-                "no email column: no header is named `email` (or `Email Address`) \
-                 and the first row holds no address"
-                    .into(),
-            );
+            return Err(FileProblem::NoEmailColumn);
         };
         let mut columns = vec![(Field::Email, email)];
         if first.len() == 2 {
@@ -190,6 +197,6 @@ mod tests {
     fn no_email_column_is_an_error() {
         let cells = ["uuid", "name"];
         let err = Layout::detect(&cells).unwrap_err();
-        assert!(err.starts_with("no email column"), "{err}");
+        assert!(err.to_string().starts_with("no email column"), "{err}");
     }
 }

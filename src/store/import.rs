@@ -5,12 +5,12 @@
 //! bytes. A bad row is reported with its line and skipped; duplicates in the
 //! file are folded together before the store sees them (see [`super::merge`]).
 
-use super::header::{Field, Layout};
+use super::header::{Field, FileProblem, Layout};
 use super::merge::{self, Incoming, Outcome};
-use super::subscriber::clean_name;
+use super::subscriber::{UnknownName, clean_name};
 use super::subscribers::{never_used, upsert};
 use super::{Consent, Source, Status, Store};
-use crate::address;
+use crate::address::{self, AddressError};
 use crate::error::Result;
 use jiff::Timestamp;
 use jiff::civil::DateTime;
@@ -21,7 +21,7 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadRow {
     pub line: u64,
-    pub reason: String,
+    pub reason: RowProblem,
 }
 
 /// A parsed file: its subscribers (one per address) and its bad rows.
@@ -59,8 +59,25 @@ pub struct Summary {
     pub duplicates: u64,
 }
 
+/// Why one row of an import was skipped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RowProblem {
+    #[error(transparent)]
+    Address(#[from] AddressError),
+    #[error("`{column}` is not a timestamp: `{value}`")]
+    Time { column: &'static str, value: String },
+    #[error("`id` is not a positive whole number: `{0}`")]
+    Id(String),
+    #[error(transparent)]
+    Name(#[from] UnknownName),
+    #[error("the row is not valid UTF-8")]
+    NotUtf8,
+    #[error("cannot read the rest of the file: {0}")]
+    Unreadable(String),
+}
+
 /// Parses a CSV file's bytes. Fails only when no column holds addresses.
-pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
+pub fn parse(bytes: &[u8]) -> Result<Parsed, FileProblem> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -79,7 +96,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
                 let line = e.position().map_or(0, |p| p.line());
                 parsed.bad.push(BadRow {
                     line,
-                    reason: format!("cannot read the rest of the file: {e}"),
+                    reason: RowProblem::Unreadable(e.to_string()),
                 });
                 break;
             }
@@ -87,7 +104,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
         let line = lines.of_record_after(record.position().map_or(0, |p| p.byte()));
         let cells: Result<Vec<&str>, _> = record.iter().map(std::str::from_utf8).collect();
         let Ok(cells) = cells else {
-            let reason = "the row is not valid UTF-8".to_string();
+            let reason = RowProblem::NotUtf8;
             parsed.bad.push(BadRow { line, reason });
             continue;
         };
@@ -119,7 +136,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
         }
     }
     if layout.is_none() {
-        return Err("the file is empty".into());
+        return Err(FileProblem::Empty);
     }
     Ok(parsed)
 }
@@ -160,7 +177,7 @@ impl<'a> Lines<'a> {
 }
 
 /// One row, by the layout.
-fn row(layout: &Layout, cells: &[&str]) -> Result<Incoming, String> {
+fn row(layout: &Layout, cells: &[&str]) -> Result<Incoming, RowProblem> {
     let get = |f: Field| {
         layout
             .column(f)
@@ -168,9 +185,14 @@ fn row(layout: &Layout, cells: &[&str]) -> Result<Incoming, String> {
             .map(|c| c.trim())
             .filter(|c| !c.is_empty())
     };
-    let time = |f: Field, what: &str| -> Result<Option<Timestamp>, String> {
+    let time = |f: Field, what: &'static str| -> Result<Option<Timestamp>, RowProblem> {
         get(f)
-            .map(|v| parse_time(v).ok_or_else(|| format!("`{what}` is not a timestamp: `{v}`")))
+            .map(|v| {
+                parse_time(v).ok_or_else(|| RowProblem::Time {
+                    column: what,
+                    value: v.to_string(),
+                })
+            })
             .transpose()
     };
     let email = address::normalize(get(Field::Email).unwrap_or(""))?;
@@ -200,7 +222,7 @@ fn row(layout: &Layout, cells: &[&str]) -> Result<Incoming, String> {
         None => None,
         Some(v) => match v.parse::<i64>() {
             Ok(id) if id > 0 => Some(id),
-            _ => return Err(format!("`id` is not a positive whole number: `{v}`")),
+            _ => return Err(RowProblem::Id(v.to_string())),
         },
     };
     Ok(Incoming {
@@ -225,14 +247,14 @@ fn row(layout: &Layout, cells: &[&str]) -> Result<Incoming, String> {
 }
 
 /// A status as gazette, listmonk or Mailchimp writes it.
-fn status(value: &str) -> Result<Status, String> {
+fn status(value: &str) -> Result<Status, RowProblem> {
     Ok(match value.to_ascii_lowercase().as_str() {
         "active" | "enabled" | "subscribed" | "confirmed" => Status::Active,
         "pending" | "unconfirmed" => Status::Pending,
         "unsubscribed" | "blocklisted" | "blacklisted" | "disabled" => Status::Unsubscribed,
         "bounced" | "cleaned" => Status::Bounced,
         "complained" => Status::Complained,
-        _ => return Err(format!("unknown status `{value}`")),
+        _ => return Err(UnknownName::Status(value.to_string()).into()),
     })
 }
 
@@ -301,7 +323,11 @@ mod tests {
 
     fn reasons(text: &[u8]) -> Vec<(u64, String)> {
         let parsed = parse(text).unwrap();
-        parsed.bad.into_iter().map(|b| (b.line, b.reason)).collect()
+        parsed
+            .bad
+            .into_iter()
+            .map(|b| (b.line, b.reason.to_string()))
+            .collect()
     }
 
     #[test]
@@ -385,10 +411,11 @@ mod tests {
 
     #[test]
     fn a_file_without_addresses_is_refused() {
-        assert_eq!(parse(b"").unwrap_err(), "the file is empty");
+        assert_eq!(parse(b"").unwrap_err().to_string(), "the file is empty");
         assert!(
             parse(b"uuid,name\n1,Ada\n")
                 .unwrap_err()
+                .to_string()
                 .starts_with("no email column")
         );
     }

@@ -81,14 +81,23 @@ impl fmt::Display for Status {
     }
 }
 
-impl FromStr for Status {
-    type Err = String;
+/// A stored name (a status, a source) that gazette does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnknownName {
+    #[error("unknown status `{0}`")]
+    Status(String),
+    #[error("`source` must be `cli`, `form` or `import:FILE`, not `{0}`")]
+    Source(String),
+}
 
-    fn from_str(s: &str) -> Result<Status, String> {
+impl FromStr for Status {
+    type Err = UnknownName;
+
+    fn from_str(s: &str) -> Result<Status, UnknownName> {
         Status::ALL
             .into_iter()
             .find(|st| st.as_str() == s)
-            .ok_or_else(|| format!("unknown status `{s}`"))
+            .ok_or_else(|| UnknownName::Status(s.to_string()))
     }
 }
 
@@ -114,17 +123,15 @@ impl fmt::Display for Source {
 }
 
 impl FromStr for Source {
-    type Err = String;
+    type Err = UnknownName;
 
-    fn from_str(s: &str) -> Result<Source, String> {
+    fn from_str(s: &str) -> Result<Source, UnknownName> {
         match s {
             "cli" => Ok(Source::Cli),
             "form" => Ok(Source::Form),
             _ => match s.strip_prefix("import:") {
                 Some(file) if !file.is_empty() => Ok(Source::Import(file.to_string())),
-                _ => Err(format!(
-                    "`source` must be `cli`, `form` or `import:FILE`, not `{s}`"
-                )),
+                _ => Err(UnknownName::Source(s.to_string())),
             },
         }
     }
@@ -222,7 +229,7 @@ impl FromSql for Status {
         value
             .as_str()?
             .parse()
-            .map_err(|e: String| FromSqlError::Other(e.into()))
+            .map_err(|e: UnknownName| FromSqlError::Other(e.into()))
     }
 }
 
@@ -237,7 +244,7 @@ impl FromSql for Source {
         value
             .as_str()?
             .parse()
-            .map_err(|e: String| FromSqlError::Other(e.into()))
+            .map_err(|e: UnknownName| FromSqlError::Other(e.into()))
     }
 }
 

@@ -5,7 +5,7 @@
 use super::merge::{self, Incoming, Outcome};
 use super::subscriber::{COLUMNS, clean_name, email_key, stamp, suppression_hash};
 use super::{Consent, Source, Status, Store, Subscriber};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -166,7 +166,7 @@ impl Store {
         resubscribe: bool,
         now: Timestamp,
     ) -> Result<Added> {
-        let email = crate::address::normalize(email).map_err(Error::Input)?;
+        let email = crate::address::normalize(email)?;
         let incoming = Incoming {
             name: name.and_then(clean_name),
             consent: Consent {
