@@ -4,23 +4,23 @@
 //! [`render`]ed once into HTML and text, turned into one [`message`] per
 //! subscriber, and sent, with the [`store`] keeping subscribers and the ledger.
 
-pub mod address;
+pub(crate) mod address;
 pub mod cli;
-pub mod clock;
-pub mod commands;
+pub(crate) mod clock;
+pub(crate) mod commands;
 pub mod config;
 pub mod diag;
 pub mod draft;
 pub mod error;
 pub mod exit;
-pub mod fields;
-pub mod lock;
+pub(crate) mod fields;
+pub(crate) mod lock;
 pub mod message;
 pub mod newsletter;
 pub mod render;
-pub mod schedule;
+pub(crate) mod schedule;
 pub mod send;
-pub mod serve;
+pub(crate) mod serve;
 pub mod store;
 
 pub use error::{Error, Result};
