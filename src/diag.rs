@@ -5,7 +5,9 @@
 //! when the fix is guessable ("did you mean `links`?").
 
 use std::fmt;
+use std::io::Read;
 use std::ops::Range;
+use std::path::Path;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// How bad a diagnostic is.
@@ -14,6 +16,10 @@ pub enum Severity {
     Warning,
     Error,
 }
+
+/// The largest draft or config gazette reads: 1 MiB, some 250 times the seed
+/// issue, and far past Gmail's 102 KB clipping of the HTML made from it.
+pub const MAX_SOURCE_BYTES: u64 = 1024 * 1024;
 
 /// A text that diagnostics point into: its display name and contents.
 #[derive(Debug, Clone)]
@@ -30,14 +36,60 @@ impl Source {
         }
     }
 
+    /// Reads a file a person wrote, named `name` in messages. A file over
+    /// [`MAX_SOURCE_BYTES`] or not UTF-8 comes back with an error diagnostic
+    /// pointing at the problem (and the text, lossily, up to the limit).
+    pub fn read(
+        path: &Path,
+        name: impl Into<String>,
+    ) -> std::io::Result<(Source, Option<Diagnostic>)> {
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)?
+            .take(MAX_SOURCE_BYTES + 1)
+            .read_to_end(&mut bytes)?;
+        let name = name.into();
+        if bytes.len() as u64 > MAX_SOURCE_BYTES {
+            bytes.truncate(MAX_SOURCE_BYTES as usize);
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let at = text.len();
+            let d = Diagnostic::error(
+                at..at,
+                format!(
+                    "the file is larger than {} KiB, the most gazette reads",
+                    MAX_SOURCE_BYTES / 1024
+                ),
+            );
+            return Ok((Source::new(name, text), Some(d)));
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok((Source::new(name, text), None)),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let d = Diagnostic::error(at..at + 1, "the file is not valid UTF-8 here")
+                    .with_hint("save it as UTF-8");
+                Ok((Source::new(name, text), Some(d)))
+            }
+        }
+    }
+
     /// One-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
+        let offset = self.floor(offset);
         let before = &self.text[..offset];
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let col = self.text[line_start..offset].chars().count() + 1;
         (line, col)
+    }
+
+    /// `offset`, kept inside the text and moved back to a character boundary.
+    fn floor(&self, offset: usize) -> usize {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        offset
     }
 }
 
@@ -109,7 +161,7 @@ impl fmt::Display for DisplayDiagnostic<'_> {
             self.source.name
         )?;
         let text = &self.source.text;
-        let start = span.start.min(text.len());
+        let start = self.source.floor(span.start);
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
         let line_text = text[line_start..line_end].trim_end_matches('\r');
@@ -124,12 +176,17 @@ impl fmt::Display for DisplayDiagnostic<'_> {
                 let (ch, n) = if c == '\t' {
                     ('\t', 1)
                 } else {
-                    (' ', c.width().unwrap_or(0))
+                    (' ', c.width().unwrap_or(1))
                 };
                 std::iter::repeat_n(ch, n)
             })
             .collect();
-        let end = span.end.clamp(start, line_start + line_text.len());
+        // The shown line may end before `start` (a span on a trailing CR).
+        let end = self
+            .source
+            .floor(span.end)
+            .min(line_start + line_text.len())
+            .max(start);
         let width = UnicodeWidthStr::width(&text[start..end]).max(1);
         writeln!(f, "{pad} | {lead}{}", "^".repeat(width))?;
         if let Some(hint) = hint {
@@ -198,5 +255,22 @@ mod tests {
             d.display(&src).to_string(),
             "gazette: warning: d.toml:1:13: here\n  |\n1 | \tt = \"été 🚀 x\"\n  | \t            ^\n"
         );
+    }
+
+    #[test]
+    fn spans_at_carriage_returns_and_odd_offsets_render() {
+        // A span on the second of two CRs, past the end of the shown line.
+        let src = Source::new("d.toml", "a = 1\r\r\nb = 2\n");
+        let d = Diagnostic::error(6..7, "bare CR");
+        assert_eq!(
+            d.display(&src).to_string(),
+            "gazette: error: d.toml:1:7: bare CR\n  |\n1 | a = 1\n  |       ^\n"
+        );
+        // Offsets inside a character or past the end never panic.
+        let src = Source::new("d.toml", "é\n");
+        for span in [1..2, 1..1, 2..1, 9..12] {
+            let _ = Diagnostic::error(span, "x").display(&src).to_string();
+            let _ = src.line_col(1);
+        }
     }
 }

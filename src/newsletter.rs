@@ -103,13 +103,14 @@ impl Newsletter {
 
     /// Reads and parses one draft.
     pub fn load(&self, path: &Path) -> Result<Loaded> {
-        let text = std::fs::read_to_string(path).map_err(Error::io(format!(
-            "cannot read the draft {}",
-            path.display()
-        )))?;
-        let source = Source::new(self.display(path), text);
-        let parsed =
-            draft::parse(&source, &self.config).map(|(draft, warnings)| Parsed { draft, warnings });
+        let (source, unreadable) = Source::read(path, self.display(path)).map_err(Error::io(
+            format!("cannot read the draft {}", path.display()),
+        ))?;
+        let parsed = match unreadable {
+            Some(d) => Err(vec![d]),
+            None => draft::parse(&source, &self.config)
+                .map(|(draft, warnings)| Parsed { draft, warnings }),
+        };
         Ok(Loaded {
             path: path.to_path_buf(),
             source,
@@ -206,4 +207,66 @@ pub fn ledger_state(store: Option<&Store>, issue: u32) -> Result<Ledger> {
         Some(_) if store.state_counts(issue)?.remaining() == 0 => Ledger::Complete,
         Some(_) => Ledger::Incomplete,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The repository's example newsletter, copied, with `draft` as issue 41.
+    fn newsletter_with(draft: &[u8]) -> (tempfile::TempDir, Newsletter, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::fs::create_dir_all(dir.path().join("config")).unwrap();
+        std::fs::create_dir_all(dir.path().join("drafts")).unwrap();
+        std::fs::copy(
+            repo.join("config/gazette.toml"),
+            dir.path().join("config/gazette.toml"),
+        )
+        .unwrap();
+        let path = dir.path().join("drafts/2026-11-29-41.toml");
+        std::fs::write(&path, draft).unwrap();
+        let n = Newsletter::open(dir.path()).unwrap();
+        (dir, n, path)
+    }
+
+    fn first_error(n: &Newsletter, path: &Path) -> String {
+        let loaded = n.load(path).unwrap();
+        let diags = loaded.parsed.err().expect("an error");
+        diags[0].display(&loaded.source).to_string()
+    }
+
+    #[test]
+    fn a_draft_that_is_not_utf8_is_a_located_error() {
+        let (_dir, n, path) = newsletter_with(b"issue = 41\nintro = \"caf\xe9\"\n");
+        let shown = first_error(&n, &path);
+        assert!(
+            shown.starts_with(
+                "gazette: error: drafts/2026-11-29-41.toml:2:13: the file is not valid UTF-8 here"
+            ),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_draft_over_the_limit_is_a_located_error() {
+        let mut big = b"issue = 41\nintro = \"\"\"\n".to_vec();
+        big.resize(crate::diag::MAX_SOURCE_BYTES as usize + 10, b'x');
+        let (_dir, n, path) = newsletter_with(&big);
+        let shown = first_error(&n, &path);
+        assert!(
+            shown.contains("the file is larger than 1024 KiB, the most gazette reads"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_draft_with_cr_cr_lf_is_a_located_error() {
+        let (_dir, n, path) = newsletter_with(b"issue = 41\r\r\ndate = 2026-11-29\n");
+        let shown = first_error(&n, &path);
+        assert!(
+            shown.starts_with("gazette: error: drafts/2026-11-29-41.toml:1:12: invalid TOML"),
+            "{shown}"
+        );
+    }
 }

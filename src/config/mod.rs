@@ -69,7 +69,7 @@ impl Config {
     /// Reads `config/gazette.toml` under `root`.
     pub fn load(root: &Path) -> Result<Config, Error> {
         let path = root.join(CONFIG_PATH);
-        let text = std::fs::read_to_string(&path).map_err(|e| match e.kind() {
+        let (source, unreadable) = Source::read(&path, CONFIG_PATH).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::Input(format!(
                 "no config at {}: run gazette in a newsletter directory, or name one with -C DIR",
                 path.display()
@@ -79,7 +79,12 @@ impl Config {
                 source: e,
             },
         })?;
-        let source = Source::new(CONFIG_PATH, text);
+        if let Some(d) = unreadable {
+            return Err(Error::Diagnostics {
+                file: source,
+                diags: vec![d],
+            });
+        }
         Config::parse(root, &source).map_err(|diags| Error::Diagnostics {
             file: source,
             diags,

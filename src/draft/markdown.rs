@@ -28,6 +28,10 @@ pub enum Inline {
     LineBreak,
 }
 
+/// How deep emphasis, strong and links may nest: more than any text needs,
+/// and few enough that the renderers' recursion stays shallow.
+pub const MAX_NESTING: usize = 16;
+
 const SUBSET: &str =
     "text takes paragraphs, *emphasis*, **strong**, `code` and [links](https://...)";
 
@@ -65,6 +69,16 @@ pub fn parse(text: &str, span: Range<usize>, raw: &str) -> Result<Vec<Block>, Er
                 {
                     let at = locate.find(dest_url);
                     return Err((format!("the link `{dest_url}` {why}"), None, at));
+                }
+                // The paragraph is the bottom of the stack.
+                if stack.len() > MAX_NESTING {
+                    return Err((
+                        format!(
+                            "emphasis, strong and links are nested more than {MAX_NESTING} deep"
+                        ),
+                        None,
+                        span,
+                    ));
                 }
                 stack.push((Some(tag), Vec::new()));
             }
@@ -207,6 +221,32 @@ mod tests {
 
     fn p(text: &str) -> Vec<Block> {
         parse(text, 0..0, "").unwrap()
+    }
+
+    /// `*a _b *c ... c* b_ a*`, `levels` deep.
+    fn nested(levels: usize) -> String {
+        let open: String = (0..levels)
+            .map(|i| if i % 2 == 0 { "*a " } else { "_b " })
+            .collect();
+        let close: String = (0..levels)
+            .rev()
+            .map(|i| if i % 2 == 0 { " a*" } else { " b_" })
+            .collect();
+        format!("{open}x{close}")
+    }
+
+    #[test]
+    fn nesting_is_limited_so_deep_text_cannot_overflow_the_stack() {
+        let ok = parse(&nested(MAX_NESTING), 3..9, "").unwrap();
+        assert_eq!(ok.len(), 1);
+        let (message, _, span) = parse(&nested(MAX_NESTING + 1), 3..9, "").unwrap_err();
+        assert_eq!(
+            message,
+            "emphasis, strong and links are nested more than 16 deep"
+        );
+        assert_eq!(span, 3..9);
+        // Ten thousand levels: an error, not an abort.
+        assert!(parse(&nested(10_000), 0..0, "").is_err());
     }
 
     #[test]
