@@ -66,7 +66,7 @@ impl Delivery {
             ]),
             Some(v) => seconds_list(v, f.diags),
         };
-        let relay_rest = seconds(f, "relay_rest", 60.0)?;
+        let relay_rest = seconds(f, "relay_rest", 60.0, 0.0..=DAY)?;
         let transport = match (kind.as_ref().map(|k| k.get_ref().as_str()), relays) {
             (None | Some("outbox"), None) => Destination::Outbox(outbox),
             (Some("outbox"), Some(_)) => Destination::Outbox(outbox),
@@ -131,16 +131,28 @@ impl Delivery {
     }
 }
 
-pub(super) fn seconds(f: &mut Fields<'_, '_>, key: &'static str, default: f64) -> Option<Duration> {
+/// A day, in seconds: the longest wait any timing setting may ask for.
+pub(super) const DAY: f64 = 86_400.0;
+
+/// A number of seconds within `range` (timings outside it are mistakes, and
+/// some would overflow a timer).
+pub(super) fn seconds(
+    f: &mut Fields<'_, '_>,
+    key: &'static str,
+    default: f64,
+    range: std::ops::RangeInclusive<f64>,
+) -> Option<Duration> {
     match f.opt_number(key) {
         None => Some(Duration::from_secs_f64(default)),
-        Some(n) if *n.get_ref() >= 0.0 && n.get_ref().is_finite() => {
-            Some(Duration::from_secs_f64(*n.get_ref()))
-        }
+        Some(n) if range.contains(n.get_ref()) => Some(Duration::from_secs_f64(*n.get_ref())),
         Some(n) => {
             f.diags.push(Diagnostic::error(
                 n.span(),
-                format!("`{key}` must be a number of 0 or more"),
+                format!(
+                    "`{key}` must be {} to {} seconds",
+                    range.start(),
+                    range.end()
+                ),
             ));
             None
         }
@@ -152,13 +164,17 @@ fn seconds_list(value: fields::Value<'_>, diags: &mut Vec<Diagnostic>) -> Option
     let bad = || {
         Diagnostic::error(
             span.clone(),
-            "`retry_delays` must be a list of seconds, like [5, 30, 120]",
+            "`retry_delays` must be a list of at most 10 waits of 0 to 86400 seconds, like [5, 30, 120]",
         )
     };
     let toml::de::DeValue::Array(items) = value.into_inner() else {
         diags.push(bad());
         return None;
     };
+    if items.len() > 10 {
+        diags.push(bad());
+        return None;
+    }
     let mut out = Vec::new();
     for item in items.iter() {
         let n = match item.get_ref() {
@@ -169,7 +185,7 @@ fn seconds_list(value: fields::Value<'_>, diags: &mut Vec<Diagnostic>) -> Option
             _ => None,
         };
         match n {
-            Some(n) if n >= 0.0 && n.is_finite() => out.push(Duration::from_secs_f64(n)),
+            Some(n) if (0.0..=DAY).contains(&n) => out.push(Duration::from_secs_f64(n)),
             _ => {
                 diags.push(bad());
                 return None;
@@ -244,5 +260,61 @@ mod tests {
                 .contains("password in clear")
         );
         assert!(msg("transport = \"smtp\"\n").contains("needs at least one `[[smtp]]`"));
+    }
+
+    #[test]
+    fn timings_out_of_range_are_located_errors_not_panics() {
+        for (extra, expected) in [
+            (
+                "relay_rest = 1e20\n",
+                "`relay_rest` must be 0 to 86400 seconds",
+            ),
+            (
+                "relay_rest = -1\n",
+                "`relay_rest` must be 0 to 86400 seconds",
+            ),
+            (
+                "retry_delays = [5, 1e300]\n",
+                "`retry_delays` must be a list of at most 10",
+            ),
+            (
+                "retry_delays = [1,1,1,1,1,1,1,1,1,1,1]\n",
+                "`retry_delays` must be a list of at most 10",
+            ),
+            (
+                "[[smtp]]\nhost = \"h.example\"\nrate = 1e-300\n",
+                "`rate` must be 0.01 to 100000",
+            ),
+            (
+                "[[smtp]]\nhost = \"h.example\"\nrate = nan\n",
+                "`rate` must be 0.01 to 100000",
+            ),
+            (
+                "[[smtp]]\nhost = \"h.example\"\ncommand_timeout = 1e19\n",
+                "`command_timeout` must be 1 to 3600 seconds",
+            ),
+            (
+                "[[smtp]]\nhost = \"h.example\"\nconnect_timeout = 0\n",
+                "`connect_timeout` must be 1 to 600 seconds",
+            ),
+            (
+                "[[smtp]]\nhost = \"h.example\"\nconnections = 9999999999\n",
+                "`connections` must be 1 to 100",
+            ),
+            (
+                "max_lateness = \"99999999h\"\n",
+                "is not a duration of up to a year",
+            ),
+        ] {
+            let messages: Vec<String> = config(extra)
+                .unwrap_err()
+                .into_iter()
+                .map(|d| d.message)
+                .collect();
+            assert!(
+                messages.iter().any(|m| m.contains(expected)),
+                "{extra}: {messages:?}"
+            );
+        }
     }
 }

@@ -6,7 +6,7 @@
 
 mod delivery;
 mod dkim;
-mod relay;
+pub mod relay;
 mod sections;
 mod serve;
 mod transport_url;
@@ -196,11 +196,16 @@ impl Config {
         let max_lateness = match f.opt_str("max_lateness") {
             None => Some(jiff::SignedDuration::from_hours(24)),
             Some(v) => match v.get_ref().parse::<jiff::SignedDuration>() {
-                Ok(d) if d.is_positive() => Some(d),
+                Ok(d) if d.is_positive() && d <= jiff::SignedDuration::from_hours(24 * 366) => {
+                    Some(d)
+                }
                 _ => {
                     let d = Diagnostic::error(
                         v.span(),
-                        format!("`max_lateness` = `{}` is not a duration", v.get_ref()),
+                        format!(
+                            "`max_lateness` = `{}` is not a duration of up to a year",
+                            v.get_ref()
+                        ),
                     )
                     .with_hint("write hours and minutes, like \"24h\" or \"6h 30m\"");
                     f.diags.push(d);

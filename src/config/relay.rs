@@ -2,6 +2,7 @@
 //! credentials by file or environment only, connections, rate and timeouts,
 //! and the rule that plain text stays on this machine unless allowed.
 
+use super::delivery::seconds;
 use crate::diag::Diagnostic;
 use crate::fields::{self, Fields};
 use std::net::IpAddr;
@@ -14,6 +15,14 @@ pub const SUBMISSION_PORT: u16 = 587;
 pub const SUBMISSIONS_PORT: u16 = 465;
 /// Plain SMTP relay.
 pub const SMTP_PORT: u16 = 25;
+
+/// Connections to one relay: `connections`, `--connections`.
+pub const CONNECTIONS: std::ops::RangeInclusive<usize> = 1..=100;
+/// Messages per second through one relay: `rate`, `--rate` (one a minute
+/// and a half up to far past any relay).
+pub const RATES: std::ops::RangeInclusive<f64> = 0.01..=100_000.0;
+/// What the rate must be, for errors.
+pub const RATE_RANGE: &str = "`rate` must be 0.01 to 100000 messages per second";
 
 /// How a relay's connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +125,9 @@ pub(super) fn read_relays(
         let helo = f.opt_str("helo").map(|s| s.into_inner());
         let connections = match f.opt_int("connections") {
             None => Some(4),
-            Some(n) if (1..=100).contains(n.get_ref()) => Some(*n.get_ref() as usize),
+            Some(n) if usize::try_from(*n.get_ref()).is_ok_and(|c| CONNECTIONS.contains(&c)) => {
+                Some(*n.get_ref() as usize)
+            }
             Some(n) => {
                 f.diags.push(Diagnostic::error(
                     n.span(),
@@ -127,17 +138,14 @@ pub(super) fn read_relays(
         };
         let rate = match f.opt_number("rate") {
             None => Some(None),
-            Some(r) if *r.get_ref() > 0.0 && r.get_ref().is_finite() => Some(Some(*r.get_ref())),
+            Some(r) if RATES.contains(r.get_ref()) => Some(Some(*r.get_ref())),
             Some(r) => {
-                f.diags.push(Diagnostic::error(
-                    r.span(),
-                    "`rate` must be a positive number of messages per second",
-                ));
+                f.diags.push(Diagnostic::error(r.span(), RATE_RANGE));
                 None
             }
         };
-        let connect_timeout = super::delivery::seconds(&mut f, "connect_timeout", 10.0);
-        let command_timeout = super::delivery::seconds(&mut f, "command_timeout", 60.0);
+        let connect_timeout = seconds(&mut f, "connect_timeout", 10.0, 1.0..=600.0);
+        let command_timeout = seconds(&mut f, "command_timeout", 60.0, 1.0..=3600.0);
         let ca_file = f.opt_str("ca_file").map(|s| root.join(s.get_ref()));
         let allow_insecure = f.opt_bool("allow_insecure").is_some_and(|b| *b.get_ref());
         f.finish();

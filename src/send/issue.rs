@@ -7,6 +7,7 @@ use super::engine::{self, Plan, Progress, Report, Route, Stop};
 use super::transport::{Envelope, Outbox, Outcome, SmtpRelay, Transport};
 use crate::address::Mailbox;
 use crate::clock;
+use crate::config::relay::{CONNECTIONS, RATES};
 use crate::config::{Config, Destination};
 use crate::error::{Error, Result};
 use crate::message::{Factory, Recipient};
@@ -36,14 +37,16 @@ pub fn destination(config: &Config, root: &Path, o: &Overrides<'_>) -> Result<De
     if let Destination::Smtp(relays) = &mut destination {
         for relay in relays {
             if let Some(n) = o.connections {
-                if n == 0 {
-                    return Err(Error::Input("--connections must be 1 or more".into()));
+                if !CONNECTIONS.contains(&n) {
+                    return Err(Error::Input("--connections must be 1 to 100".into()));
                 }
                 relay.connections = n;
             }
             if let Some(r) = o.rate {
-                if !(r > 0.0 && r.is_finite()) {
-                    return Err(Error::Input("--rate must be a positive number".into()));
+                if !RATES.contains(&r) {
+                    return Err(Error::Input(
+                        "--rate must be 0.01 to 100000 messages per second".into(),
+                    ));
                 }
                 relay.rate = Some(r);
             }
