@@ -268,7 +268,9 @@ mod tests {
         );
         // Offsets inside a character or past the end never panic.
         let src = Source::new("d.toml", "é\n");
-        for span in [1..2, 1..1, 2..1, 9..12] {
+        #[allow(clippy::reversed_empty_ranges)]
+        let spans = [1..2, 1..1, 2..1, 9..12];
+        for span in spans {
             let _ = Diagnostic::error(span, "x").display(&src).to_string();
             let _ = src.line_col(1);
         }
