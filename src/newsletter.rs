@@ -232,7 +232,7 @@ mod tests {
 
     fn first_error(n: &Newsletter, path: &Path) -> String {
         let loaded = n.load(path).unwrap();
-        let diags = loaded.parsed.err().expect("an error");
+        let diags = loaded.parsed.expect_err("an error");
         diags[0].display(&loaded.source).to_string()
     }
 
