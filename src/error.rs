@@ -45,6 +45,12 @@ impl Error {
         }
     }
 
+    /// Whether this is a write to a pipe whose reader has gone (`| head`),
+    /// which ends a command quietly.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
     pub fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
         let what = what.into();
         move |source| Error::Io { what, source }

@@ -15,6 +15,8 @@ fn main() -> ExitCode {
     };
     match gazette::run(cli) {
         Ok(status) => ExitCode::from(status.code()),
+        // `gazette status | head -1`: the reader has what it wanted.
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             report(&e);
             ExitCode::from(e.status().code())

@@ -58,10 +58,10 @@ pub fn keygen(n: &Newsletter, args: KeygenArgs) -> Result<ExitStatus> {
         "gazette: wrote the private key to {} (mode 0600); keep it secret",
         path.display()
     );
-    println!(
+    outln!(
         "{selector}._domainkey.{domain}. IN TXT ( {} )",
         quoted.join(" ")
-    );
+    )?;
     let shown = path
         .strip_prefix(root)
         .unwrap_or(&path)

@@ -2,6 +2,15 @@
 //! that call the stages, print what they produce and ask on a terminal. No
 //! command imports another; what two of them share lives below them.
 
+/// `println!` for what a command produces: returns the write error instead of
+/// panicking, so that a pipe closed early (`gazette status | head -1`) ends
+/// the command quietly (main treats a broken pipe as success, as ripgrep does).
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::commands::write_line(format_args!($($arg)*))
+    };
+}
+
 pub mod check;
 pub mod dkim;
 pub mod new;
@@ -15,6 +24,15 @@ pub mod subscribers;
 
 use crate::error::{Error, Result};
 use std::path::Path;
+
+/// Writes one line to standard output.
+pub fn write_line(args: std::fmt::Arguments<'_>) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(args)
+        .and_then(|()| out.write_all(b"\n"))
+        .map_err(Error::io("cannot write to standard output"))
+}
 
 /// Writes `bytes` to `path`, or to stdout when there is no path.
 pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<()> {

@@ -44,7 +44,7 @@ pub fn run(n: &Newsletter, args: NewArgs) -> Result<ExitStatus> {
         })?;
     file.write_all(skeleton(config, issue, date).as_bytes())
         .map_err(Error::io(format!("cannot write {}", path.display())))?;
-    println!("{}", n.display(&path));
+    outln!("{}", n.display(&path))?;
     Ok(ExitStatus::Ok)
 }
 

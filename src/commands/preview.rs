@@ -44,7 +44,7 @@ pub fn run(n: &Newsletter, args: PreviewArgs) -> Result<ExitStatus> {
         let addr = listener
             .local_addr()
             .map_err(Error::io("cannot read the bound address"))?;
-        println!("http://{addr}/");
+        outln!("http://{addr}/")?;
         eprintln!(
             "gazette: previewing {} (Ctrl-C to stop)",
             args.draft.display()

@@ -49,7 +49,7 @@ pub fn run(n: &Newsletter) -> Result<ExitStatus> {
         }
     }
     if rows.is_empty() {
-        println!("no drafts in {}", n.display(&config.drafts_dir()));
+        outln!("no drafts in {}", n.display(&config.drafts_dir()))?;
         return Ok(ExitStatus::Ok);
     }
     let w = |f: fn(&(String, String, String, String, String)) -> &String| {
@@ -62,12 +62,14 @@ pub fn run(n: &Newsletter) -> Result<ExitStatus> {
         w(|r| &r.2).max(3),
         w(|r| &r.3).max(5),
     );
-    println!(
+    outln!(
         "{:w0$}  {zone_header:w1$}  {:w2$}  {:w3$}  draft",
-        "issue", "UTC", "state"
-    );
+        "issue",
+        "UTC",
+        "state"
+    )?;
     for (issue, local, utc, state, name) in &rows {
-        println!("{issue:w0$}  {local:w1$}  {utc:w2$}  {state:w3$}  {name}");
+        outln!("{issue:w0$}  {local:w1$}  {utc:w2$}  {state:w3$}  {name}")?;
     }
     Ok(ExitStatus::Ok)
 }

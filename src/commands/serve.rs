@@ -32,7 +32,7 @@ pub fn run(n: &Newsletter, args: ServeArgs) -> Result<ExitStatus> {
         let addr = listener
             .local_addr()
             .map_err(Error::io("cannot read the bound address"))?;
-        println!("http://{addr}/");
+        outln!("http://{addr}/")?;
         eprintln!(
             "gazette: serving {} on http://{addr}/ (confirmations through {}; Ctrl-C to stop)",
             config.name,

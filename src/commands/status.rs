@@ -15,9 +15,9 @@ pub fn run(n: &Newsletter, args: StatusArgs) -> Result<ExitStatus> {
                 Some(r) => vec![r],
                 None => {
                     if args.json {
-                        println!("[]");
+                        outln!("[]")?;
                     } else {
-                        println!("issue #{}: not sent yet", draft.issue);
+                        outln!("issue #{}: not sent yet", draft.issue)?;
                     }
                     return Ok(ExitStatus::Ok);
                 }
@@ -55,7 +55,7 @@ pub fn run(n: &Newsletter, args: StatusArgs) -> Result<ExitStatus> {
             }));
             continue;
         }
-        println!(
+        outln!(
             "issue #{}: {state}: sent {}, deferred {}, failed {}, pending {}, skipped {}; last attempt {}",
             record.issue,
             c.sent,
@@ -64,17 +64,17 @@ pub fn run(n: &Newsletter, args: StatusArgs) -> Result<ExitStatus> {
             c.pending + c.sending,
             c.skipped,
             when(c.last_attempt)
-        );
+        )?;
         for (email, st, code, reply) in problems {
             let code = code.map_or_else(String::new, |c| format!("{c} "));
             let reply = reply.strip_prefix(&code).unwrap_or(&reply);
-            println!("  {st:8} {email}: {code}{reply}");
+            outln!("  {st:8} {email}: {code}{reply}")?;
         }
     }
     if args.json {
-        println!("{}", serde_json::Value::Array(json));
+        outln!("{}", serde_json::Value::Array(json))?;
     } else if records.is_empty() {
-        println!("no issue has been sent yet");
+        outln!("no issue has been sent yet")?;
     }
     Ok(ExitStatus::Ok)
 }

@@ -31,8 +31,8 @@ pub fn run(n: &Newsletter, args: SubscribersArgs) -> Result<ExitStatus> {
         } => add(&mut store()?, &email, name.as_deref(), resubscribe, now),
         SubscribersCommand::Remove { email } => remove(&mut store()?, &email, now),
         SubscribersCommand::Forget { email } => forget(&mut store()?, &email, now),
-        SubscribersCommand::List { status, json } => quiet_pipe(list(&store()?, status, json)),
-        SubscribersCommand::Count => quiet_pipe(count(&store()?)),
+        SubscribersCommand::List { status, json } => list(&store()?, status, json),
+        SubscribersCommand::Count => count(&store()?),
         SubscribersCommand::Import {
             file,
             dry_run,
@@ -48,7 +48,7 @@ pub fn run(n: &Newsletter, args: SubscribersArgs) -> Result<ExitStatus> {
                 ExitStatus::Ok
             })
         }
-        SubscribersCommand::Export { output } => quiet_pipe(export(&store()?, output.as_deref())),
+        SubscribersCommand::Export { output } => export(&store()?, output.as_deref()),
     }
 }
 
@@ -60,9 +60,9 @@ fn add(
     now: Timestamp,
 ) -> Result<ExitStatus> {
     match store.add(email, name, "cli", resubscribe, now)? {
-        Added::New(s) => println!("added {} (id {})", s.email, s.id),
-        Added::Activated(s) => println!("activated {} (id {})", s.email, s.id),
-        Added::Already(s) => println!("{} is active already (id {})", s.email, s.id),
+        Added::New(s) => outln!("added {} (id {})", s.email, s.id)?,
+        Added::Activated(s) => outln!("activated {} (id {})", s.email, s.id)?,
+        Added::Already(s) => outln!("{} is active already (id {})", s.email, s.id)?,
         Added::HasLeft(s) => {
             return Err(Error::Failed(format!(
                 "{} is {}{}; add --resubscribe if they asked to subscribe again",
@@ -84,8 +84,8 @@ fn add(
 
 fn remove(store: &mut Store, email: &str, now: Timestamp) -> Result<ExitStatus> {
     match store.unsubscribe(&address(email)?, now)? {
-        Removed::Unsubscribed(s) => println!("unsubscribed {} (id {})", s.email, s.id),
-        Removed::AlreadyLeft(s) => println!("{} is {} already (id {})", s.email, s.status, s.id),
+        Removed::Unsubscribed(s) => outln!("unsubscribed {} (id {})", s.email, s.id)?,
+        Removed::AlreadyLeft(s) => outln!("{} is {} already (id {})", s.email, s.status, s.id)?,
         Removed::NotFound => return Err(Error::Failed(format!("no subscriber {email}"))),
     }
     Ok(ExitStatus::Ok)
@@ -94,9 +94,9 @@ fn remove(store: &mut Store, email: &str, now: Timestamp) -> Result<ExitStatus> 
 fn forget(store: &mut Store, email: &str, now: Timestamp) -> Result<ExitStatus> {
     let email = address(email)?;
     if store.forget(&email, now)? {
-        println!("forgot {email}: its row is erased and its hash is on the suppression list");
+        outln!("forgot {email}: its row is erased and its hash is on the suppression list")?;
     } else {
-        println!("{email} was not on the list; its hash is on the suppression list now");
+        outln!("{email} was not on the list; its hash is on the suppression list now")?;
     }
     Ok(ExitStatus::Ok)
 }
@@ -239,14 +239,4 @@ fn export(store: &Store, output: Option<&Path>) -> Result<ExitStatus> {
 /// Checks an address given on the command line.
 fn address(raw: &str) -> Result<String> {
     Ok(crate::address::normalize(raw)?)
-}
-
-/// Output cut short by a closed pipe (`| head`) is not an error.
-fn quiet_pipe(result: Result<ExitStatus>) -> Result<ExitStatus> {
-    match result {
-        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
-            Ok(ExitStatus::Ok)
-        }
-        other => other,
-    }
 }

@@ -139,7 +139,8 @@ fn report_dry_run(issue: u32, counted: DryRun, json: bool) {
     );
     if json {
         let value = serde_json::json!({"issue": issue, "dry_run": true, "messages": messages, "bytes": bytes});
-        println!("{value}");
+        // The send is done whatever becomes of its summary: a closed stdout changes nothing.
+        let _ = outln!("{value}");
     }
 }
 
@@ -241,7 +242,8 @@ fn summarise(report: &Report, json: bool, issue: u32) {
         let mut value = serde_json::to_value(report).unwrap_or_default();
         value["issue"] = issue.into();
         value["rate"] = ((rate * 10.0).round() / 10.0).into();
-        println!("{value}");
+        // The send is done whatever becomes of its summary: a closed stdout changes nothing.
+        let _ = outln!("{value}");
     } else {
         eprintln!(
             "gazette: issue #{issue}: sent {}, deferred {}, failed {}, skipped {} in {:.1} s ({} messages/s)",
