@@ -196,6 +196,88 @@ impl Newsletter {
     }
 }
 
+/// A draft's `issue` and `date`, read leniently (a draft with errors
+/// elsewhere still has them), with where `issue` is written.
+#[derive(Debug, Clone)]
+pub struct Glimpse {
+    pub path: PathBuf,
+    pub issue: Option<u32>,
+    pub issue_span: std::ops::Range<usize>,
+    pub date: Option<jiff::civil::Date>,
+}
+
+impl Newsletter {
+    /// Every draft's issue number and date, read leniently.
+    pub fn glimpses(&self) -> Result<Vec<Glimpse>> {
+        Ok(self
+            .draft_paths()?
+            .into_iter()
+            .map(|path| glimpse(&path))
+            .collect())
+    }
+
+    /// The other drafts numbered `issue` (drafts/ should hold one per issue).
+    pub fn others_numbered(&self, issue: u32, path: &Path) -> Result<Vec<PathBuf>> {
+        let me = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        Ok(self
+            .glimpses()?
+            .into_iter()
+            .filter(|g| g.issue == Some(issue))
+            .filter(|g| g.path.canonicalize().unwrap_or_else(|_| g.path.clone()) != me)
+            .map(|g| g.path)
+            .collect())
+    }
+
+    /// An error when another draft has `issue`'s number too, naming both.
+    pub fn check_unique(&self, issue: u32, path: &Path) -> Result<()> {
+        match self.others_numbered(issue, path)?.first() {
+            None => Ok(()),
+            Some(other) => Err(Error::Input(format!(
+                "{} and {} are both issue #{issue}: give one of them another `issue` number",
+                self.display(path),
+                self.display(other)
+            ))),
+        }
+    }
+}
+
+fn glimpse(path: &Path) -> Glimpse {
+    let mut g = Glimpse {
+        path: path.to_path_buf(),
+        issue: None,
+        issue_span: 0..0,
+        date: None,
+    };
+    let Ok((source, None)) = Source::read(path, "") else {
+        return g;
+    };
+    let Ok(table) = crate::fields::parse(&source.text) else {
+        return g;
+    };
+    for (key, value) in table.into_inner() {
+        match key.get_ref().as_ref() {
+            "issue" => {
+                g.issue_span = key.span();
+                g.issue = value
+                    .get_ref()
+                    .as_integer()
+                    .and_then(|i| u32::from_str_radix(i.as_str(), i.radix()).ok());
+            }
+            "date" => {
+                g.date = value
+                    .get_ref()
+                    .as_datetime()
+                    .and_then(|d| d.date)
+                    .and_then(|d| {
+                        jiff::civil::Date::new(d.year as i16, d.month as i8, d.day as i8).ok()
+                    });
+            }
+            _ => {}
+        }
+    }
+    g
+}
+
 /// What the ledger says of `issue`'s list send (no store: not started).
 pub fn ledger_state(store: Option<&Store>, issue: u32) -> Result<Ledger> {
     let Some(store) = store else {
@@ -268,5 +350,28 @@ mod tests {
             shown.starts_with("gazette: error: drafts/2026-11-29-41.toml:1:12: invalid TOML"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn two_drafts_of_one_issue_are_refused_naming_both() {
+        let (dir, n, path) = newsletter_with(b"issue = 41\ndate = 2026-11-29\n");
+        assert!(n.check_unique(41, &path).is_ok());
+        let second = dir.path().join("drafts/2026-12-06-41.toml");
+        // Even a second draft with errors elsewhere counts.
+        std::fs::write(&second, b"issue = 41\ndate = 2026-12-06\nbogus = 1\n").unwrap();
+        let err = n.check_unique(41, &path).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "drafts/2026-11-29-41.toml and drafts/2026-12-06-41.toml are both issue #41: \
+             give one of them another `issue` number"
+        );
+        assert!(n.check_unique(42, &path).is_ok());
+        let g = n.glimpses().unwrap();
+        assert_eq!(
+            g.iter().map(|g| g.issue).collect::<Vec<_>>(),
+            [Some(41), Some(41)]
+        );
+        assert_eq!(g[1].date, Some(jiff::civil::date(2026, 12, 6)));
+        assert_eq!(g[0].issue_span, 0..5);
     }
 }

@@ -1,10 +1,11 @@
 //! `gazette check`: every error and warning of some drafts, pointing at the text.
 
 use crate::cli::CheckArgs;
+use crate::diag::Diagnostic;
 use crate::draft::Draft;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
-use crate::newsletter::{Loaded, Newsletter};
+use crate::newsletter::{Glimpse, Loaded, Newsletter};
 
 pub fn run(n: &Newsletter, args: CheckArgs) -> Result<ExitStatus> {
     let config = &n.config;
@@ -30,8 +31,10 @@ pub fn run(n: &Newsletter, args: CheckArgs) -> Result<ExitStatus> {
     let now = crate::clock::now().ok();
 
     let (mut errors, mut warnings) = (0, 0);
+    let glimpses = n.glimpses()?;
     for loaded in &chosen {
-        let diags = n.findings(loaded, &others, now);
+        let mut diags = n.findings(loaded, &others, now);
+        diags.extend(same_issue(n, loaded, &glimpses));
         for d in &diags {
             eprint!("{}", d.display(&loaded.source));
         }
@@ -53,4 +56,20 @@ pub fn run(n: &Newsletter, args: CheckArgs) -> Result<ExitStatus> {
     } else {
         ExitStatus::Ok
     })
+}
+
+/// An error when another draft has the same issue number, naming it.
+fn same_issue(n: &Newsletter, loaded: &Loaded, glimpses: &[Glimpse]) -> Option<Diagnostic> {
+    let me = glimpses.iter().find(|g| g.path == loaded.path)?;
+    let issue = me.issue?;
+    let other = glimpses
+        .iter()
+        .find(|g| g.issue == Some(issue) && g.path != loaded.path)?;
+    Some(
+        Diagnostic::error(
+            me.issue_span.clone(),
+            format!("{} is issue #{issue} too", n.display(&other.path)),
+        )
+        .with_hint("each issue has one draft: give one of them another `issue` number"),
+    )
 }

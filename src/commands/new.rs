@@ -1,11 +1,11 @@
 //! `gazette new`: the next draft, as a commented skeleton.
 
 use crate::cli::NewArgs;
+use crate::clock;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::newsletter::Newsletter;
-use crate::{clock, fields};
 use jiff::civil::Date;
 use std::io::Write;
 
@@ -15,6 +15,12 @@ pub fn run(n: &Newsletter, args: NewArgs) -> Result<ExitStatus> {
     let issue = args.issue.unwrap_or(highest + 1);
     if issue == 0 {
         return Err(Error::Input("--issue must be 1 or more".into()));
+    }
+    if let Some(other) = n.glimpses()?.into_iter().find(|g| g.issue == Some(issue)) {
+        return Err(Error::Input(format!(
+            "{} is issue #{issue} already; gazette never writes a second draft of an issue",
+            n.display(&other.path)
+        )));
     }
     let date = match &args.date {
         Some(d) => d
@@ -60,34 +66,9 @@ pub fn next_publish_day(after: Date, day: jiff::civil::Weekday) -> Date {
 /// The highest issue number and the latest date among drafts, read leniently
 /// so that a draft with errors still counts.
 fn scan(n: &Newsletter) -> Result<(u32, Option<Date>)> {
-    let mut highest = 0;
-    let mut latest = None;
-    for path in n.draft_paths()? {
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        let Ok(table) = fields::parse(&text) else {
-            continue;
-        };
-        let table = table.into_inner();
-        let get = |k: &str| {
-            table
-                .iter()
-                .find(|(key, _)| key.get_ref() == k)
-                .map(|(_, v)| v.get_ref().clone())
-        };
-        if let Some(n) = get("issue").and_then(|v| {
-            v.as_integer()
-                .and_then(|i| u32::from_str_radix(i.as_str(), i.radix()).ok())
-        }) {
-            highest = highest.max(n);
-        }
-        if let Some(d) = get("date").and_then(|v| v.as_datetime().and_then(|d| d.date))
-            && let Ok(date) = Date::new(d.year as i16, d.month as i8, d.day as i8)
-        {
-            latest = latest.max(Some(date));
-        }
-    }
+    let glimpses = n.glimpses()?;
+    let highest = glimpses.iter().filter_map(|g| g.issue).max().unwrap_or(0);
+    let latest = glimpses.iter().filter_map(|g| g.date).max();
     Ok((highest, latest))
 }
 

@@ -33,7 +33,8 @@ pub fn run(n: &Newsletter, args: SendArgs) -> Result<ExitStatus> {
 /// `retry_before` (Unix seconds) wait for a later run.
 fn send_one(n: &Newsletter, path: &Path, args: &SendArgs, retry_before: i64) -> Result<ExitStatus> {
     let config = &n.config;
-    let draft = n.load_ok(&n.resolve(path))?.draft;
+    let resolved = n.resolve(path);
+    let draft = n.load_ok(&resolved)?.draft;
     let rendered = render::render(&draft, config);
     let overrides = Overrides {
         transport: args.transport.as_deref(),
@@ -68,6 +69,8 @@ fn send_one(n: &Newsletter, path: &Path, args: &SendArgs, retry_before: i64) -> 
             test_send(config, routes[0].transport.as_ref(), args, &factory).await
         });
     }
+    // Two drafts of one issue: the ledger could send only one of them.
+    n.check_unique(draft.issue, &resolved)?;
     let mut store = n.store()?;
     if args.dry_run {
         let counted = issue::dry_run(&store, draft.issue, &factory)?;
