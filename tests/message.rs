@@ -165,7 +165,9 @@ const DOIUSE_ALLOWED: &[&str] = &[
 
 #[test]
 fn render_eml_writes_a_test_send_for_a_non_subscriber() {
-    let out = Newsletter::example().at(NOW).gazette()
+    let out = Newsletter::example()
+        .at(NOW)
+        .gazette()
         .args([
             "render",
             "drafts/2026-11-29-41.toml",
@@ -261,7 +263,9 @@ fn dkim_keygen_writes_a_private_key_and_prints_the_record() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("k.pem");
-    let out = Newsletter::example().at(NOW).gazette()
+    let out = Newsletter::example()
+        .at(NOW)
+        .gazette()
         .args(["dkim", "keygen", "--selector", "s2026", "-o"])
         .arg(&key)
         .output()
@@ -276,7 +280,9 @@ fn dkim_keygen_writes_a_private_key_and_prints_the_record() {
         std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
         0o600
     );
-    let again = Newsletter::example().at(NOW).gazette()
+    let again = Newsletter::example()
+        .at(NOW)
+        .gazette()
         .args(["dkim", "keygen", "--selector", "s2026", "-o"])
         .arg(&key)
         .output()

@@ -9,7 +9,9 @@ use std::process::Stdio;
 fn newsletter(n: usize) -> Newsletter {
     let newsletter = Newsletter::example().at("2026-11-28T00:00:00Z");
     newsletter.add_draft(42, "2026-12-06", Some("2026-12-06T09:00:00"));
-    let emails: Vec<String> = (1..=n).map(|i| format!("reader{i:04}@example.org")).collect();
+    let emails: Vec<String> = (1..=n)
+        .map(|i| format!("reader{i:04}@example.org"))
+        .collect();
     newsletter.subscribe_all(&emails);
     newsletter
 }
@@ -37,7 +39,9 @@ fn due_sends_once_then_stays_silent_and_leaves_later_drafts() {
     let url = sink.url();
 
     // Before send_at: nothing due, nothing printed.
-    let before = n.gazette().env("GAZETTE_NOW", "2026-11-29T08:59:59Z")
+    let before = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-11-29T08:59:59Z")
         .args(["send", "--due", "--transport", &url])
         .output()
         .unwrap();
@@ -50,7 +54,9 @@ fn due_sends_once_then_stays_silent_and_leaves_later_drafts() {
     assert!(sink.recipients().is_empty());
 
     // At send_at (09:00 in London, which is 09:00 UTC in winter): sent.
-    let first = n.gazette().env("GAZETTE_NOW", "2026-11-29T09:00:00Z")
+    let first = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-11-29T09:00:00Z")
         .args(["send", "--due", "--transport", &url])
         .output()
         .unwrap();
@@ -67,7 +73,9 @@ fn due_sends_once_then_stays_silent_and_leaves_later_drafts() {
     assert_eq!(sink.recipients(), expected);
 
     // Again: nothing to do, nothing printed, nothing sent.
-    let second = n.gazette().env("GAZETTE_NOW", "2026-11-29T09:05:00Z")
+    let second = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-11-29T09:05:00Z")
         .args(["send", "--due", "--transport", &url])
         .output()
         .unwrap();
@@ -81,7 +89,9 @@ fn due_sends_once_then_stays_silent_and_leaves_later_drafts() {
 
     // Issue #42 is untouched until its own time.
     assert_eq!(ledger_sent(&n, 42), 0);
-    let schedule = n.gazette().env("GAZETTE_NOW", "2026-11-29T09:05:00Z")
+    let schedule = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-11-29T09:05:00Z")
         .arg("schedule")
         .output()
         .unwrap();
@@ -103,7 +113,9 @@ fn too_late_is_said_once_and_not_sent() {
     let sink = SmtpServer::sink(&[]);
     let url = sink.url();
     // #41 and #42 are both more than 24 hours late at this time.
-    let late = n.gazette().env("GAZETTE_NOW", "2026-12-08T09:00:00Z")
+    let late = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-12-08T09:00:00Z")
         .args(["send", "--due", "--transport", &url])
         .output()
         .unwrap();
@@ -114,7 +126,9 @@ fn too_late_is_said_once_and_not_sent() {
         2,
         "{stderr}"
     );
-    let again = n.gazette().env("GAZETTE_NOW", "2026-12-08T09:05:00Z")
+    let again = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-12-08T09:05:00Z")
         .args(["send", "--due", "--transport", &url])
         .output()
         .unwrap();
@@ -135,7 +149,9 @@ fn a_due_draft_with_errors_is_not_sent_and_the_others_are() {
         .read("drafts/2026-12-06-42.toml")
         .replace("links = [", "linkz = [");
     n.write("drafts/2026-12-06-42.toml", &broken);
-    let out = n.gazette().env("GAZETTE_NOW", "2026-12-06T09:30:00Z")
+    let out = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-12-06T09:30:00Z")
         .args(["send", "--due", "--transport", &sink.url()])
         .output()
         .unwrap();
@@ -152,7 +168,9 @@ fn a_due_draft_with_errors_is_not_sent_and_the_others_are() {
     );
     assert!(sink.recipients().is_empty());
     // A broken draft whose send_at is still ahead is nobody's business yet.
-    let quiet = n.gazette().env("GAZETTE_NOW", "2026-12-01T09:30:00Z")
+    let quiet = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-12-01T09:30:00Z")
         .args(["send", "--due", "--transport", &sink.url()])
         .output()
         .unwrap();
@@ -212,7 +230,9 @@ fn deferred_recipients_wait_for_their_backoff_in_cron_runs() {
         .replace("transport = \"outbox\"", "retry_delays = [1]");
     n.write("config/gazette.toml", &config);
     let soft = SmtpServer::sink(&["-r", "RCPT"]);
-    let first = n.gazette().env("GAZETTE_NOW", "2026-11-29T09:00:00Z")
+    let first = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-11-29T09:00:00Z")
         .args(["send", "--due", "--transport", &soft.url()])
         .output()
         .unwrap();
@@ -223,7 +243,9 @@ fn deferred_recipients_wait_for_their_backoff_in_cron_runs() {
 
     let sink = SmtpServer::sink(&[]);
     // Same instant: the backoff has not passed; nothing is due, nothing said.
-    let waiting = n.gazette().env("GAZETTE_NOW", "2026-11-29T09:00:00Z")
+    let waiting = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-11-29T09:00:00Z")
         .args(["send", "--due", "--transport", &sink.url()])
         .output()
         .unwrap();
@@ -240,7 +262,9 @@ fn deferred_recipients_wait_for_their_backoff_in_cron_runs() {
     );
     assert!(sink.recipients().is_empty());
     // Later: retried and sent.
-    let later = n.gazette().env("GAZETTE_NOW", "2026-11-29T09:05:00Z")
+    let later = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-11-29T09:05:00Z")
         .args(["send", "--due", "--transport", &sink.url()])
         .output()
         .unwrap();

@@ -197,8 +197,5 @@ fn smtp_sink_reply_slower_than_the_command_timeout_is_deferred_not_waited_for() 
         assert_eq!(d.state, "deferred", "{d:?}");
         assert!(d.reply.as_deref().unwrap().contains("no reply"), "{d:?}");
     }
-    assert_eq!(
-        sink.received().iter().filter(|r| r.complete).count(),
-        0
-    );
+    assert_eq!(sink.received().iter().filter(|r| r.complete).count(), 0);
 }

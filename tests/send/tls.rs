@@ -2,8 +2,8 @@
 
 use crate::support::smtp::{PASSWORD, USER, aiosmtpd_config};
 use crate::support::{
-    Config, Newsletter, Pki, SECRET, SUBJECT, Secret, SmtpServer, Tls, angle,
-    assert_everyone_once, python3, shared, tool,
+    Config, Newsletter, Pki, SECRET, SUBJECT, Secret, SmtpServer, Tls, angle, assert_everyone_once,
+    python3, shared, tool,
 };
 use std::process::Command as Process;
 

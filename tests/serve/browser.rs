@@ -10,7 +10,7 @@ fn a_browser_unsubscribes_with_the_pages_button() {
     require("/usr/bin/chromium", "the Debian package `chromium`");
     require("/usr/bin/node", "the Debian package `nodejs`");
     require(
-        &browser_dir.join("node_modules/playwright-core/package.json"),
+        browser_dir.join("node_modules/playwright-core/package.json"),
         "the npm package `playwright-core` (npm ci in tests/tools/browser)",
     );
     let site = Newsletter::new("");
@@ -36,8 +36,14 @@ fn a_browser_unsubscribes_with_the_pages_button() {
     assert_eq!(report["ok"], true, "{report:#}\n{}", run.stderr);
     assert_eq!(report["pages"][1]["heading"], "You are unsubscribed");
 
-    assert_eq!(site.subscriber_status("ada@example.org"), Some(Status::Unsubscribed));
-    assert_eq!(site.subscriber_status("bob@example.org"), Some(Status::Active));
+    assert_eq!(
+        site.subscriber_status("ada@example.org"),
+        Some(Status::Unsubscribed)
+    );
+    assert_eq!(
+        site.subscriber_status("bob@example.org"),
+        Some(Status::Active)
+    );
     for n in [1, 2] {
         let png = std::fs::read(shots.join(format!("unsubscribe-{n}.png"))).unwrap();
         assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 1000);

@@ -84,7 +84,10 @@ fn double_opt_in_round_trip_with_the_email_caught_by_smtp_sink() {
         page.body
             .contains("<form method=\"post\"><button type=\"submit\">Confirm subscription")
     );
-    assert_eq!(site.subscriber_status("new.reader@example.org"), Some(Status::Pending));
+    assert_eq!(
+        site.subscriber_status("new.reader@example.org"),
+        Some(Status::Pending)
+    );
     let done = server.post(&path, FORM, "");
     assert_eq!(done.status, 200, "{done:?}");
     assert!(done.body.contains("You are subscribed"));
@@ -129,7 +132,10 @@ fn sign_ups_answer_alike_whatever_the_state_and_forgotten_addresses_stay_out() {
         server.sign_up("pending@example.org", "192.0.2.10").status,
         200
     );
-    assert_eq!(site.subscriber_status("pending@example.org"), Some(Status::Pending));
+    assert_eq!(
+        site.subscriber_status("pending@example.org"),
+        Some(Status::Pending)
+    );
 
     let addresses = [
         "new@example.org",
@@ -154,11 +160,23 @@ fn sign_ups_answer_alike_whatever_the_state_and_forgotten_addresses_stay_out() {
         );
     }
 
-    assert_eq!(site.subscriber_status("new@example.org"), Some(Status::Pending));
-    assert_eq!(site.subscriber_status("pending@example.org"), Some(Status::Pending));
-    assert_eq!(site.subscriber_status("active@example.org"), Some(Status::Active));
+    assert_eq!(
+        site.subscriber_status("new@example.org"),
+        Some(Status::Pending)
+    );
+    assert_eq!(
+        site.subscriber_status("pending@example.org"),
+        Some(Status::Pending)
+    );
+    assert_eq!(
+        site.subscriber_status("active@example.org"),
+        Some(Status::Active)
+    );
     // Someone who left stays so until they confirm.
-    assert_eq!(site.subscriber_status("left@example.org"), Some(Status::Unsubscribed));
+    assert_eq!(
+        site.subscriber_status("left@example.org"),
+        Some(Status::Unsubscribed)
+    );
     assert_eq!(site.subscriber("gone@example.org"), None);
     assert!(site.store().is_suppressed("gone@example.org").unwrap());
 

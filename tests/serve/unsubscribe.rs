@@ -36,7 +36,10 @@ fn one_click_post_unsubscribes_exactly_that_subscriber_and_get_does_not() {
             !page.body.contains("bob@example.org"),
             "the address is masked"
         );
-        assert_eq!(site.subscriber_status("bob@example.org"), Some(Status::Active));
+        assert_eq!(
+            site.subscriber_status("bob@example.org"),
+            Some(Status::Active)
+        );
     }
 
     // RFC 8058's one-click POST, form-encoded.
@@ -48,9 +51,18 @@ fn one_click_post_unsubscribes_exactly_that_subscriber_and_get_does_not() {
     }
     assert_eq!(done.header("referrer-policy"), Some("no-referrer"));
     assert_eq!(done.header("cache-control"), Some("no-store"));
-    assert_eq!(site.subscriber_status("bob@example.org"), Some(Status::Unsubscribed));
-    assert_eq!(site.subscriber_status("ada@example.org"), Some(Status::Active));
-    assert_eq!(site.subscriber_status("cy@example.org"), Some(Status::Active));
+    assert_eq!(
+        site.subscriber_status("bob@example.org"),
+        Some(Status::Unsubscribed)
+    );
+    assert_eq!(
+        site.subscriber_status("ada@example.org"),
+        Some(Status::Active)
+    );
+    assert_eq!(
+        site.subscriber_status("cy@example.org"),
+        Some(Status::Active)
+    );
     let when = site.subscriber("bob@example.org").unwrap().unsubscribed;
 
     // Idempotent: the same answer, and the first unsubscription stands.
@@ -70,8 +82,14 @@ fn one_click_post_unsubscribes_exactly_that_subscriber_and_get_does_not() {
     let content_type = format!("multipart/form-data; boundary={boundary}");
     let done = server.post(&cy, &content_type, &multipart);
     assert_eq!(done.status, 200, "{done:?}");
-    assert_eq!(site.subscriber_status("cy@example.org"), Some(Status::Unsubscribed));
-    assert_eq!(site.subscriber_status("ada@example.org"), Some(Status::Active));
+    assert_eq!(
+        site.subscriber_status("cy@example.org"),
+        Some(Status::Unsubscribed)
+    );
+    assert_eq!(
+        site.subscriber_status("ada@example.org"),
+        Some(Status::Active)
+    );
 
     // One log line per request, the token redacted.
     let log = server.log();
@@ -134,7 +152,10 @@ fn forged_truncated_and_foreign_tokens_get_400_and_change_nothing() {
         }
     }
     assert!(!first.body.contains("ada"));
-    assert_eq!(site.subscriber_status("ada@example.org"), Some(Status::Active));
+    assert_eq!(
+        site.subscriber_status("ada@example.org"),
+        Some(Status::Active)
+    );
     // And the genuine one still works.
     assert_eq!(
         server
@@ -142,7 +163,10 @@ fn forged_truncated_and_foreign_tokens_get_400_and_change_nothing() {
             .status,
         200
     );
-    assert_eq!(site.subscriber_status("ada@example.org"), Some(Status::Unsubscribed));
+    assert_eq!(
+        site.subscriber_status("ada@example.org"),
+        Some(Status::Unsubscribed)
+    );
 }
 
 #[test]
@@ -162,8 +186,14 @@ fn a_test_send_token_gets_the_same_answer_and_changes_nothing() {
     assert_eq!(server.get(&test_send).status, 200);
     let answer = server.post(&test_send, FORM, "List-Unsubscribe=One-Click");
     assert_eq!(answer.status, 200, "{answer:?}");
-    assert_eq!(site.subscriber_status("ada@example.org"), Some(Status::Active));
-    assert_eq!(site.subscriber_status("bob@example.org"), Some(Status::Active));
+    assert_eq!(
+        site.subscriber_status("ada@example.org"),
+        Some(Status::Active)
+    );
+    assert_eq!(
+        site.subscriber_status("bob@example.org"),
+        Some(Status::Active)
+    );
     let real = server.post(&bob, FORM, "List-Unsubscribe=One-Click");
     assert_eq!(answer.body, real.body);
 }

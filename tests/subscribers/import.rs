@@ -132,7 +132,13 @@ fn export_then_import_gives_the_same_state() {
     nl.import(&fixture("mailchimp.csv"), &[]);
     nl.import(&fixture("listmonk.csv"), &[]);
     nl.import(&fixture("bad_rows.csv"), &[]);
-    nl.stdout(&["subscribers", "add", "Mina@Example.org", "--name", "Mina Okafor"]);
+    nl.stdout(&[
+        "subscribers",
+        "add",
+        "Mina@Example.org",
+        "--name",
+        "Mina Okafor",
+    ]);
     nl.stdout(&["subscribers", "remove", "good@example.com"]);
     nl.stdout(&["subscribers", "forget", "ada@example.com"]);
     let out = nl.root().join("export.csv");

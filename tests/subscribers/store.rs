@@ -20,10 +20,7 @@ fn those_who_left_are_never_made_active_again() {
         "{stderr}"
     );
     assert!(stderr.ends_with(": 0 added, 0 updated, 3 skipped, 0 invalid\n"));
-    assert!(
-        list(&nl)
-            .starts_with("1\tada@example.com\tunsubscribed\t\n")
-    );
+    assert!(list(&nl).starts_with("1\tada@example.com\tunsubscribed\t\n"));
     nl.subscribers(&["add", "ada@example.com"])
         .assert()
         .code(1)
@@ -75,7 +72,10 @@ fn forget_erases_the_row_and_suppresses_the_address() {
         .assert()
         .code(1)
         .stderr(predicates::str::contains("on the suppression list"));
-    assert!(nl.stdout(&["subscribers", "count"]).ends_with("suppressed   1\n"));
+    assert!(
+        nl.stdout(&["subscribers", "count"])
+            .ends_with("suppressed   1\n")
+    );
 }
 
 #[test]
@@ -144,7 +144,10 @@ fn two_imports_at_once_both_land() {
         added += summary.split(' ').next().unwrap().parse::<u32>().unwrap();
     }
     assert_eq!(added, 5500);
-    assert!(nl.stdout(&["subscribers", "count"]).starts_with("active       5500\n"));
+    assert!(
+        nl.stdout(&["subscribers", "count"])
+            .starts_with("active       5500\n")
+    );
     let db = nl.db();
     let check: String = db
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -160,7 +163,8 @@ fn a_second_writer_waits_for_the_first() {
     let tx = db
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .unwrap();
-    let mut child = nl.process()
+    let mut child = nl
+        .process()
         .args(["subscribers", "add", "ada@example.com"])
         .stdout(std::process::Stdio::null())
         .spawn()

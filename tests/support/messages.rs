@@ -122,4 +122,3 @@ pub fn stable(eml: &str) -> String {
     }
     out
 }
-
