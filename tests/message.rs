@@ -3,141 +3,20 @@
 //! caniemail data. `test.sh` installs them; a missing tool fails the test,
 //! naming the package.
 
-use assert_cmd::Command;
-use gazette::config::{Config, DkimKey};
-use gazette::message::dkim::{Algorithm, Signer, generate};
-use gazette::message::token::Secret;
-use gazette::message::{Factory, Kind, Recipient};
-use gazette::render;
-use std::path::{Path, PathBuf};
+use crate::support::messages::{RECIPIENTS, generate_messages, roots, stable};
+use crate::support::{
+    Directory, Factory, Kind, Newsletter, Recipient, SECRET, Secret, python3, render, repo,
+    require, tool,
+};
 use std::process::Command as Process;
 
-const SECRET: &[u8] = b"an integration-test secret of 32+ bytes";
-const RECIPIENTS: &[(u64, &str, Option<&str>)] = &[
-    (1, "ada@example.org", Some("Ada Lovelace")),
-    (
-        2,
-        "jose.muller@example.com",
-        Some("José Müller-Łukasiewicz 🚀"),
-    ),
-    (3, "plain@example.net", None),
-];
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn tool(name: &str) -> PathBuf {
-    repo().join("tests/tools").join(name)
-}
-
-/// Fails, naming the Debian package, when a checker is missing.
-fn require(path: &str, package: &str) {
-    assert!(
-        Path::new(path).exists(),
-        "{path} is missing: install the Debian package `{package}` (./test.sh does)"
-    );
-}
-
-struct Newsletter {
-    config: Config,
-    records: Vec<(String, String)>,
-}
-
-/// A newsletter's config with an RSA and an Ed25519 key and a mailto unsubscribe.
-fn newsletter(root: &Path, keys: &Path) -> Newsletter {
-    let mut config = Config::load(root).unwrap();
-    config.unsubscribe_mailto = Some(format!("unsubscribe@{}", config.domain()));
-    let mut records = Vec::new();
-    for (selector, algorithm) in [("rsa1", Algorithm::Rsa), ("ed1", Algorithm::Ed25519)] {
-        let (pem, record) = generate(algorithm).unwrap();
-        let key_file = keys.join(format!("{}-{selector}.pem", config.list_id));
-        std::fs::write(&key_file, pem).unwrap();
-        let domain = config.domain().to_string();
-        records.push((format!("{selector}._domainkey.{domain}"), record));
-        config.dkim.push(DkimKey {
-            selector: selector.into(),
-            domain,
-            key_file,
-        });
-    }
-    Newsletter { config, records }
-}
-
-fn drafts(config: &Config) -> Vec<PathBuf> {
-    gazette::Newsletter::open(&config.root)
-        .unwrap()
-        .draft_paths()
-        .unwrap()
-}
-
-/// A message file, its subscriber id, the draft's links and its HTML part.
-type Generated = (PathBuf, u64, Vec<String>, String);
-
-/// Writes every recipient's list message of every draft of `root`; returns
-/// (file, subscriber id, draft links, html) for each.
-fn generate_messages(root: &Path, out: &Path) -> (Newsletter, Vec<Generated>) {
-    let n = newsletter(root, out);
-    let mut written = Vec::new();
-    for path in drafts(&n.config) {
-        let draft = gazette::Newsletter::open(&n.config.root)
-            .unwrap()
-            .load_ok(&path)
-            .unwrap()
-            .draft;
-        let rendered = render::render(&draft, &n.config);
-        let signers = n
-            .config
-            .dkim
-            .iter()
-            .map(|k| Signer::load(k).unwrap())
-            .collect();
-        let secret = Secret::new(SECRET, "test").unwrap();
-        let factory = Factory::new(
-            &n.config,
-            &rendered,
-            draft.issue,
-            1_796_000_000,
-            Kind::List,
-            secret,
-            signers,
-        );
-        let links: Vec<String> = draft.links().iter().map(|l| l.url.clone()).collect();
-        for &(id, email, name) in RECIPIENTS {
-            let mut bytes = Vec::new();
-            factory
-                .build(
-                    &Recipient {
-                        id: Some(id),
-                        email,
-                        name,
-                    },
-                    &mut bytes,
-                )
-                .unwrap();
-            let file = out.join(format!("{}-{}-{id}.eml", n.config.list_id, draft.issue));
-            std::fs::write(&file, &bytes).unwrap();
-            let html = rendered
-                .personalise(&factory.unsubscribe_url(&Recipient {
-                    id: Some(id),
-                    email,
-                    name,
-                }))
-                .0;
-            written.push((file, id, links.clone(), html));
-        }
-    }
-    (n, written)
-}
-
-fn roots() -> Vec<PathBuf> {
-    vec![repo(), repo().join("tests/fixtures/newsletter")]
-}
+/// "Now" for every command.
+const NOW: &str = "2026-11-29T08:00:00Z";
 
 #[test]
 fn strict_parse_dkim_and_links_pass_for_every_recipient() {
-    require("/usr/bin/python3", "python3");
-    let status = Process::new("/usr/bin/python3")
+    python3();
+    let status = Process::new(python3())
         .args(["-c", "import dkim, nacl"])
         .status()
         .unwrap();
@@ -152,7 +31,7 @@ fn strict_parse_dkim_and_links_pass_for_every_recipient() {
         for (file, id, links, _) in &messages {
             let links_file = file.with_extension("links");
             std::fs::write(&links_file, links.join("\n")).unwrap();
-            let mut cmd = Process::new("/usr/bin/python3");
+            let mut cmd = Process::new(python3());
             cmd.arg(tool("check_message.py"))
                 .arg("--links")
                 .arg(&links_file)
@@ -190,7 +69,7 @@ fn strict_parse_dkim_and_links_pass_for_every_recipient() {
             // The unsubscribe token verifies for this recipient only.
             let url = report["unsubscribe_url"].as_str().unwrap();
             let token = url.rsplit_once("/unsubscribe/").unwrap().1;
-            let secret = Secret::new(SECRET, "test").unwrap();
+            let secret = Secret::new(SECRET.as_bytes(), "test").unwrap();
             assert_eq!(
                 secret.verify_unsubscribe(&n.config.list_id, token),
                 Some(*id)
@@ -207,7 +86,7 @@ fn strict_parse_dkim_and_links_pass_for_every_recipient() {
 
 #[test]
 fn spamassassin_scores_each_message_below_one() {
-    require("/usr/bin/spamassassin", "spamassassin");
+    require("/usr/bin/spamassassin", "the Debian package `spamassassin`");
     let dir = tempfile::tempdir().unwrap();
     for root in roots() {
         let (_, messages) = generate_messages(&root, dir.path());
@@ -234,7 +113,7 @@ fn spamassassin_scores_each_message_below_one() {
 
 #[test]
 fn html_uses_no_feature_unsupported_in_major_clients() {
-    require("/usr/bin/node", "nodejs");
+    require("/usr/bin/node", "the Debian package `nodejs`");
     let modules = tool("doiuse/node_modules");
     assert!(
         modules.exists(),
@@ -284,34 +163,11 @@ const DOIUSE_ALLOWED: &[&str] = &[
     "color-scheme meta tag",
 ];
 
-fn gazette(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("gazette").unwrap();
-    cmd.arg("-C")
-        .arg(dir)
-        .env("GAZETTE_SECRET", std::str::from_utf8(SECRET).unwrap());
-    cmd.env("GAZETTE_NOW", "2026-11-29T08:00:00Z");
-    cmd
-}
-
-/// Replaces the MIME boundary and random Message-ID part, which change per run.
-fn stable(eml: &str) -> String {
-    let boundary = eml
-        .split("boundary=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_string();
-    let mut out = eml.replace(&boundary, "BOUNDARY");
-    if let Some(start) = out.find("Message-ID: <gz.") {
-        let end = out[start..].find('@').unwrap() + start;
-        out.replace_range(start..end, "Message-ID: <gz.ISSUE.RANDOM");
-    }
-    out
-}
-
 #[test]
 fn render_eml_writes_a_test_send_for_a_non_subscriber() {
-    let out = gazette(&repo())
+    let out = Newsletter::example()
+        .at(NOW)
+        .gazette()
         .args([
             "render",
             "drafts/2026-11-29-41.toml",
@@ -340,13 +196,9 @@ fn render_eml_writes_a_test_send_for_a_non_subscriber() {
 #[test]
 fn list_messages_need_a_secret_and_say_how_to_make_one() {
     // A copy, so that a data/secret made by ./example.sh in the checkout does not count.
-    let dir = tempfile::tempdir().unwrap();
-    crate::support::example_newsletter(dir.path());
-    let out = Command::cargo_bin("gazette")
-        .unwrap()
-        .arg("-C")
-        .arg(dir.path())
-        .env_remove("GAZETTE_SECRET")
+    let out = Newsletter::example()
+        .without_secret()
+        .gazette()
         .args([
             "render",
             "drafts/2026-11-29-41.toml",
@@ -371,7 +223,7 @@ fn list_messages_need_a_secret_and_say_how_to_make_one() {
 
 #[test]
 fn message_ids_are_deterministic_per_subscriber_and_fresh_for_tests() {
-    let newsletter = gazette::Newsletter::open(&repo()).unwrap();
+    let newsletter = Directory::open(&repo()).unwrap();
     let draft = newsletter
         .load_ok(&repo().join("drafts/2026-11-29-41.toml"))
         .unwrap()
@@ -385,7 +237,7 @@ fn message_ids_are_deterministic_per_subscriber_and_fresh_for_tests() {
             41,
             0,
             kind,
-            Secret::new(SECRET, "t").unwrap(),
+            Secret::new(SECRET.as_bytes(), "t").unwrap(),
             vec![],
         )
     };
@@ -414,7 +266,9 @@ fn dkim_keygen_writes_a_private_key_and_prints_the_record() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("k.pem");
-    let out = gazette(&repo())
+    let out = Newsletter::example()
+        .at(NOW)
+        .gazette()
         .args(["dkim", "keygen", "--selector", "s2026", "-o"])
         .arg(&key)
         .output()
@@ -429,7 +283,9 @@ fn dkim_keygen_writes_a_private_key_and_prints_the_record() {
         std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
         0o600
     );
-    let again = gazette(&repo())
+    let again = Newsletter::example()
+        .at(NOW)
+        .gazette()
         .args(["dkim", "keygen", "--selector", "s2026", "-o"])
         .arg(&key)
         .output()
@@ -439,10 +295,9 @@ fn dkim_keygen_writes_a_private_key_and_prints_the_record() {
 
 #[test]
 fn render_eml_for_a_subscriber_is_exactly_their_list_message() {
-    let dir = tempfile::tempdir().unwrap();
-    crate::support::example_newsletter(dir.path());
+    let nl = Newsletter::example().at(NOW);
     let run = |args: &[&str]| {
-        let out = gazette(dir.path()).args(args).output().unwrap();
+        let out = nl.gazette().args(args).output().unwrap();
         assert!(
             out.status.success(),
             "{args:?}: {}",
@@ -465,7 +320,7 @@ fn render_eml_for_a_subscriber_is_exactly_their_list_message() {
             .map(str::to_string)
             .unwrap_or_default()
     };
-    let sent: Vec<String> = std::fs::read_dir(dir.path().join("data/outbox/new"))
+    let sent: Vec<String> = std::fs::read_dir(nl.path("data/outbox/new"))
         .unwrap()
         .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
         .collect();

@@ -1,59 +1,26 @@
 //! Integration tests: `gazette send --due` from cron, against Postfix's
 //! smtp-sink on 127.0.0.1, with "now" fixed by GAZETTE_NOW.
 
-use crate::support::Sink;
-use assert_cmd::Command;
-use std::path::Path;
-use std::process::{Command as Process, Stdio};
-
-const SECRET: &str = "a schedule-test secret that is long enough";
+use crate::support::{Newsletter, SmtpServer};
+use std::process::Stdio;
 
 /// A newsletter with two drafts: #41 due at 2026-11-29 09:00 London, #42 a
-/// week later, and `n` subscribers.
-fn newsletter(n: usize) -> tempfile::TempDir {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("config")).unwrap();
-    std::fs::create_dir_all(dir.path().join("drafts")).unwrap();
-    std::fs::copy(
-        repo.join("config/gazette.toml"),
-        dir.path().join("config/gazette.toml"),
-    )
-    .unwrap();
-    let draft = std::fs::read_to_string(repo.join("drafts/2026-11-29-41.toml")).unwrap();
-    std::fs::write(dir.path().join("drafts/2026-11-29-41.toml"), &draft).unwrap();
-    let later = draft
-        .replace("issue = 41", "issue = 42")
-        .replace("date = 2026-11-29", "date = 2026-12-06")
-        .replace(
-            "send_at = 2026-11-29T09:00:00",
-            "send_at = 2026-12-06T09:00:00",
-        );
-    std::fs::write(dir.path().join("drafts/2026-12-06-42.toml"), later).unwrap();
-    let csv: String = (1..=n)
-        .map(|i| format!("reader{i:04}@example.org\n"))
+/// week later, and `n` subscribers (`reader0001@example.org` and on).
+fn newsletter(n: usize) -> Newsletter {
+    let newsletter = Newsletter::example().at("2026-11-28T00:00:00Z");
+    newsletter.add_draft(42, "2026-12-06", Some("2026-12-06T09:00:00"));
+    let emails: Vec<String> = (1..=n)
+        .map(|i| format!("reader{i:04}@example.org"))
         .collect();
-    std::fs::write(dir.path().join("list.csv"), csv).unwrap();
-    gazette(dir.path(), "2026-11-28T00:00:00Z")
-        .args(["subscribers", "import", "list.csv"])
-        .assert()
-        .success();
-    dir
+    newsletter.subscribe_all(&emails);
+    newsletter
 }
 
-fn gazette(dir: &Path, now: &str) -> Command {
-    let mut cmd = Command::cargo_bin("gazette").unwrap();
-    cmd.current_dir(dir)
-        .arg("-C")
-        .arg(dir)
-        .env("GAZETTE_SECRET", SECRET)
-        .env("GAZETTE_NOW", now);
-    cmd.env_remove("GAZETTE_TRANSPORT");
-    cmd
-}
-
-fn ledger_sent(dir: &Path, issue: u32) -> u64 {
-    let out = gazette(dir, "2026-11-29T10:00:00Z")
+/// The number sent of issue `issue`, as `gazette status` says.
+fn ledger_sent(n: &Newsletter, issue: u32) -> u64 {
+    let out = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-11-29T10:00:00Z")
         .args(["status", "--json"])
         .output()
         .unwrap();
@@ -67,12 +34,14 @@ fn ledger_sent(dir: &Path, issue: u32) -> u64 {
 
 #[test]
 fn due_sends_once_then_stays_silent_and_leaves_later_drafts() {
-    let dir = newsletter(5);
-    let sink = Sink::start(dir.path());
+    let n = newsletter(5);
+    let sink = SmtpServer::sink(&[]);
     let url = sink.url();
 
     // Before send_at: nothing due, nothing printed.
-    let before = gazette(dir.path(), "2026-11-29T08:59:59Z")
+    let before = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-11-29T08:59:59Z")
         .args(["send", "--due", "--transport", &url])
         .output()
         .unwrap();
@@ -85,7 +54,9 @@ fn due_sends_once_then_stays_silent_and_leaves_later_drafts() {
     assert!(sink.recipients().is_empty());
 
     // At send_at (09:00 in London, which is 09:00 UTC in winter): sent.
-    let first = gazette(dir.path(), "2026-11-29T09:00:00Z")
+    let first = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-11-29T09:00:00Z")
         .args(["send", "--due", "--transport", &url])
         .output()
         .unwrap();
@@ -102,7 +73,9 @@ fn due_sends_once_then_stays_silent_and_leaves_later_drafts() {
     assert_eq!(sink.recipients(), expected);
 
     // Again: nothing to do, nothing printed, nothing sent.
-    let second = gazette(dir.path(), "2026-11-29T09:05:00Z")
+    let second = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-11-29T09:05:00Z")
         .args(["send", "--due", "--transport", &url])
         .output()
         .unwrap();
@@ -115,8 +88,10 @@ fn due_sends_once_then_stays_silent_and_leaves_later_drafts() {
     assert_eq!(sink.recipients().len(), 5);
 
     // Issue #42 is untouched until its own time.
-    assert_eq!(ledger_sent(dir.path(), 42), 0);
-    let schedule = gazette(dir.path(), "2026-11-29T09:05:00Z")
+    assert_eq!(ledger_sent(&n, 42), 0);
+    let schedule = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-11-29T09:05:00Z")
         .arg("schedule")
         .output()
         .unwrap();
@@ -134,11 +109,13 @@ fn due_sends_once_then_stays_silent_and_leaves_later_drafts() {
 
 #[test]
 fn too_late_is_said_once_and_not_sent() {
-    let dir = newsletter(2);
-    let sink = Sink::start(dir.path());
+    let n = newsletter(2);
+    let sink = SmtpServer::sink(&[]);
     let url = sink.url();
     // #41 and #42 are both more than 24 hours late at this time.
-    let late = gazette(dir.path(), "2026-12-08T09:00:00Z")
+    let late = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-12-08T09:00:00Z")
         .args(["send", "--due", "--transport", &url])
         .output()
         .unwrap();
@@ -149,7 +126,9 @@ fn too_late_is_said_once_and_not_sent() {
         2,
         "{stderr}"
     );
-    let again = gazette(dir.path(), "2026-12-08T09:05:00Z")
+    let again = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-12-08T09:05:00Z")
         .args(["send", "--due", "--transport", &url])
         .output()
         .unwrap();
@@ -164,13 +143,15 @@ fn too_late_is_said_once_and_not_sent() {
 
 #[test]
 fn a_due_draft_with_errors_is_not_sent_and_the_others_are() {
-    let dir = newsletter(2);
-    let sink = Sink::start(dir.path());
-    let broken = std::fs::read_to_string(dir.path().join("drafts/2026-12-06-42.toml"))
-        .unwrap()
+    let n = newsletter(2);
+    let sink = SmtpServer::sink(&[]);
+    let broken = n
+        .read("drafts/2026-12-06-42.toml")
         .replace("links = [", "linkz = [");
-    std::fs::write(dir.path().join("drafts/2026-12-06-42.toml"), broken).unwrap();
-    let out = gazette(dir.path(), "2026-12-06T09:30:00Z")
+    n.write("drafts/2026-12-06-42.toml", &broken);
+    let out = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-12-06T09:30:00Z")
         .args(["send", "--due", "--transport", &sink.url()])
         .output()
         .unwrap();
@@ -187,7 +168,9 @@ fn a_due_draft_with_errors_is_not_sent_and_the_others_are() {
     );
     assert!(sink.recipients().is_empty());
     // A broken draft whose send_at is still ahead is nobody's business yet.
-    let quiet = gazette(dir.path(), "2026-12-01T09:30:00Z")
+    let quiet = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-12-01T09:30:00Z")
         .args(["send", "--due", "--transport", &sink.url()])
         .output()
         .unwrap();
@@ -201,17 +184,14 @@ fn a_due_draft_with_errors_is_not_sent_and_the_others_are() {
 
 #[test]
 fn two_runs_started_together_send_each_message_once() {
-    let dir = newsletter(300);
-    let sink = Sink::start(dir.path());
+    let n = newsletter(300);
+    let sink = SmtpServer::sink(&[]);
     let url = sink.url();
     let spawn = || {
-        let mut cmd = Process::new(assert_cmd::cargo::cargo_bin("gazette"));
-        cmd.arg("-C")
-            .arg(dir.path())
-            .args(["send", "--due", "--rate", "200", "--transport", &url]);
-        cmd.env("GAZETTE_SECRET", SECRET)
-            .env("GAZETTE_NOW", "2026-11-29T09:00:00Z");
-        cmd.stdout(Stdio::piped())
+        n.process()
+            .args(["send", "--due", "--rate", "200", "--transport", &url])
+            .env("GAZETTE_NOW", "2026-11-29T09:00:00Z")
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap()
@@ -237,21 +217,22 @@ fn two_runs_started_together_send_each_message_once() {
     assert_eq!(got.len(), 300);
     got.dedup();
     assert_eq!(got.len(), 300, "each subscriber once");
-    assert_eq!(ledger_sent(dir.path(), 41), 300);
+    assert_eq!(ledger_sent(&n, 41), 300);
 }
 
 #[test]
 fn deferred_recipients_wait_for_their_backoff_in_cron_runs() {
-    let dir = newsletter(3);
+    let n = newsletter(3);
     // One retry within the run, a second later; then the next attempt is due a
     // second after that (the last delay).
-    let config_path = dir.path().join("config/gazette.toml");
-    let config = std::fs::read_to_string(&config_path)
-        .unwrap()
+    let config = n
+        .read("config/gazette.toml")
         .replace("transport = \"outbox\"", "retry_delays = [1]");
-    std::fs::write(&config_path, config).unwrap();
-    let soft = Sink::start_with(dir.path(), &["-r", "RCPT"]);
-    let first = gazette(dir.path(), "2026-11-29T09:00:00Z")
+    n.write("config/gazette.toml", &config);
+    let soft = SmtpServer::sink(&["-r", "RCPT"]);
+    let first = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-11-29T09:00:00Z")
         .args(["send", "--due", "--transport", &soft.url()])
         .output()
         .unwrap();
@@ -260,9 +241,11 @@ fn deferred_recipients_wait_for_their_backoff_in_cron_runs() {
     assert!(stderr.contains("sent 0, deferred 3"), "{stderr}");
     drop(soft);
 
-    let sink = Sink::start(dir.path());
+    let sink = SmtpServer::sink(&[]);
     // Same instant: the backoff has not passed; nothing is due, nothing said.
-    let waiting = gazette(dir.path(), "2026-11-29T09:00:00Z")
+    let waiting = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-11-29T09:00:00Z")
         .args(["send", "--due", "--transport", &sink.url()])
         .output()
         .unwrap();
@@ -279,7 +262,9 @@ fn deferred_recipients_wait_for_their_backoff_in_cron_runs() {
     );
     assert!(sink.recipients().is_empty());
     // Later: retried and sent.
-    let later = gazette(dir.path(), "2026-11-29T09:05:00Z")
+    let later = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-11-29T09:05:00Z")
         .args(["send", "--due", "--transport", &sink.url()])
         .output()
         .unwrap();

@@ -1,4 +1,5 @@
-//! Integration tests, one binary with a module per topic.
+//! Integration tests, one binary with a module per topic; what they share is
+//! in `support/`.
 
 mod compose;
 mod message;

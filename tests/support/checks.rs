@@ -1,0 +1,111 @@
+//! Checks of what gazette renders: the parts of an issue against what
+//! STANDARDS.md asks, and the Atom feed as xml.etree reads it.
+
+use super::{python, render};
+use unicode_width::UnicodeWidthStr;
+
+/// The HTML with a line break between tags, so that a snapshot reads (and
+/// diffs) line by line; the HTML has none there itself, so nothing is lost.
+pub fn html_lines(html: &str) -> String {
+    assert!(
+        !html.contains(">\n<"),
+        "the HTML breaks a line between tags"
+    );
+    html.replace("><", ">\n<")
+}
+
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// What STANDARDS.md asks of the HTML part, beyond the snapshot.
+pub fn assert_html_part(html: &str, lang: &str, links: &[String]) {
+    assert!(html.starts_with("<!DOCTYPE html>"), "no doctype");
+    assert!(html.contains(&format!("<html lang=\"{lang}\" dir=\"ltr\">")));
+    let charset = html.find("<meta charset=\"utf-8\">").expect("meta charset");
+    assert!(
+        charset < 1024,
+        "meta charset must be in the first 1024 bytes"
+    );
+    for meta in [
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+        "<meta name=\"color-scheme\" content=\"light dark\">",
+        "<meta name=\"supported-color-schemes\" content=\"light dark\">",
+    ] {
+        assert!(html.contains(meta), "missing {meta}");
+    }
+    assert!(html.contains("<title>"));
+    // The preheader comes first in the body, hidden.
+    let body = &html[html.find("<body").unwrap()..];
+    let first = &body[body.find('>').unwrap() + 1..];
+    assert!(first.starts_with("<div class=\"preheader\" style=\"display:none;"));
+    assert!(first[..first.find("</div>").unwrap()].contains("mso-hide:all"));
+    // CSS is inlined: the one <style> left holds only @media rules.
+    assert_eq!(html.matches("<style").count(), 1);
+    let style = &html[html.find("<style>").unwrap() + 7..html.find("</style>").unwrap()];
+    assert!(style.trim_start().starts_with("@media"), "{style}");
+    assert!(style.contains("prefers-color-scheme: dark"));
+    assert!(html.contains("role=\"presentation\" width=\"600\""));
+    // Nothing from the draft runs.
+    let lower = html.to_lowercase();
+    for banned in ["<script", "javascript:", "<iframe", "<form"] {
+        assert!(!lower.contains(banned), "the HTML holds {banned}");
+    }
+    assert!(!html.contains(render::UNSUBSCRIBE_MARK));
+    for url in links {
+        assert!(html.contains(&format!("href=\"{}\"", escape(url))), "{url}");
+    }
+}
+
+/// What STANDARDS.md asks of the text part, beyond the snapshot.
+pub fn assert_text_part(text: &str, links: &[String]) {
+    assert!(text.ends_with('\n') && !text.ends_with("\n\n"));
+    assert!(!text.contains('\r') && !text.contains('\t'));
+    let lines: Vec<&str> = text.lines().collect();
+    for line in &lines {
+        assert_eq!(line.trim_end(), *line, "trailing space: {line:?}");
+        let url_alone = line.starts_with("https://") && !line.contains(' ');
+        assert!(
+            line.width() <= 72 || url_alone,
+            "over 72 columns ({}): {line:?}",
+            line.width()
+        );
+    }
+    // The title is underlined.
+    assert_eq!(lines[1], "=".repeat(lines[0].width()));
+    for url in links {
+        assert!(lines.contains(&url.as_str()), "not whole on a line: {url}");
+    }
+    assert!(lines.iter().any(|l| l.starts_with("Sponsored by ")));
+    assert!(!text.contains(render::UNSUBSCRIBE_MARK));
+}
+
+/// The feed as xml.etree reads it, checking Atom's required elements.
+pub fn parse_feed(xml: &str) -> serde_json::Value {
+    const SCRIPT: &str = r#"
+import json, sys, datetime
+import xml.etree.ElementTree as ET
+A = '{http://www.w3.org/2005/Atom}'
+root = ET.fromstring(sys.stdin.buffer.read())
+def when(text):
+    return datetime.datetime.fromisoformat(text.replace('Z', '+00:00')).isoformat()
+print(json.dumps({
+    'tag': root.tag,
+    'id': root.findtext(A + 'id'),
+    'title': root.findtext(A + 'title'),
+    'updated': when(root.findtext(A + 'updated')),
+    'author': root.findtext(A + 'author/' + A + 'name'),
+    'self': [l.get('href') for l in root.findall(A + 'link') if l.get('rel') == 'self'],
+    'entries': [{
+        'id': e.findtext(A + 'id'),
+        'title': e.findtext(A + 'title'),
+        'updated': when(e.findtext(A + 'updated')),
+        'link': e.find(A + 'link').get('href'),
+    } for e in root.findall(A + 'entry')],
+}))
+"#;
+    serde_json::from_slice(&python(SCRIPT, &[], xml.as_bytes())).unwrap()
+}
