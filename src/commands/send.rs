@@ -10,9 +10,12 @@ use crate::error::{Error, Result};
 use crate::message::token::Secret;
 use crate::message::{Factory, Kind, Recipient, load_signers};
 use crate::render::{self, Rendered};
-use crate::send::engine::{self, Plan, Progress, Report, Route, Stop};
+use crate::send::engine::{self, Plan, Progress, Report, Route};
+use crate::send::outbox::Outbox;
 use crate::send::settings::Transport as TransportSetting;
-use crate::send::transport::{Envelope, Outbox, Outcome, SmtpRelay};
+use crate::send::signal::{Signal, Stop};
+use crate::send::smtp::SmtpRelay;
+use crate::send::transport::{Envelope, Outcome};
 use crate::store::Store;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -204,8 +207,8 @@ fn dry_run(store: &Store, draft: &Draft, factory: &Factory, json: bool) -> Resul
             store
                 .pending_batch(draft.issue, after, 500, i64::MAX)?
                 .into_iter()
-                .filter(|(_, active)| *active)
-                .map(|(p, _)| (p.subscriber_id, p.email, p.name))
+                .filter(|c| c.active)
+                .map(|c| (c.recipient.subscriber_id, c.recipient.email, c.recipient.name))
                 .collect()
         } else {
             store
@@ -357,7 +360,7 @@ fn exit_code(report: &Report, complete: bool, draft: &Path) -> u8 {
             "gazette: stopped by {signal}; messages in flight were recorded. Run `gazette send {}` again to resume",
             draft.display()
         );
-        return if signal == "SIGTERM" { 143 } else { 130 };
+        return if signal == Signal::Term { 143 } else { 130 };
     }
     if let Some(why) = &report.aborted {
         eprintln!("gazette: error: {why}; nothing was marked failed, so a later run resumes");

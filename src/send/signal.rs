@@ -1,0 +1,80 @@
+//! Stopping a list send: SIGINT and SIGTERM turned into a future the send
+//! loop waits on, so that it drains (messages in flight finish and are
+//! recorded) instead of dying mid-transaction. Tests script the stop through
+//! a channel instead of the process's signals.
+
+use crate::error::{Error, Result};
+use tokio::sync::mpsc;
+
+/// The signal that stopped a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Signal {
+    /// SIGINT (Ctrl-C): exit 130.
+    #[serde(rename = "SIGINT")]
+    Int,
+    /// SIGTERM (a service manager): exit 143.
+    #[serde(rename = "SIGTERM")]
+    Term,
+}
+
+impl std::fmt::Display for Signal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Signal::Int => "SIGINT",
+            Signal::Term => "SIGTERM",
+        })
+    }
+}
+
+/// Where a stop comes from.
+pub struct Stop {
+    source: Source,
+}
+
+enum Source {
+    Os {
+        int: tokio::signal::unix::Signal,
+        term: tokio::signal::unix::Signal,
+    },
+    Channel(mpsc::UnboundedReceiver<Signal>),
+}
+
+impl Stop {
+    /// Listens for SIGINT and SIGTERM from now on.
+    pub fn listen() -> Result<Stop> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let int = signal(SignalKind::interrupt()).map_err(Error::io("cannot listen for SIGINT"))?;
+        let term =
+            signal(SignalKind::terminate()).map_err(Error::io("cannot listen for SIGTERM"))?;
+        Ok(Stop {
+            source: Source::Os { int, term },
+        })
+    }
+
+    /// A stop that fires when a signal is sent on the channel (never, once
+    /// every sender is gone without sending).
+    pub fn from_channel(signals: mpsc::UnboundedReceiver<Signal>) -> Stop {
+        Stop {
+            source: Source::Channel(signals),
+        }
+    }
+
+    /// A stop that never fires.
+    pub fn never() -> Stop {
+        Stop::from_channel(mpsc::unbounded_channel().1)
+    }
+
+    /// Waits for the next signal.
+    pub async fn wait(&mut self) -> Signal {
+        match &mut self.source {
+            Source::Os { int, term } => tokio::select! {
+                _ = int.recv() => Signal::Int,
+                _ = term.recv() => Signal::Term,
+            },
+            Source::Channel(rx) => match rx.recv().await {
+                Some(signal) => signal,
+                None => std::future::pending().await,
+            },
+        }
+    }
+}
