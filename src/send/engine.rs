@@ -175,9 +175,10 @@ pub fn settle(finished: Finished, run: &Situation<'_>) -> (Option<Update>, Next)
             release,
             Next::Abort(format!("the relay refused the login: {reply}")),
         ),
-        Outcome::RelayBroken { reply } if run.routes.iter().all(|r| r.is_broken()) => {
-            (release, Next::Abort(format!("no relay can be used: {reply}")))
-        }
+        Outcome::RelayBroken { reply } if run.routes.iter().all(|r| r.is_broken()) => (
+            release,
+            Next::Abort(format!("no relay can be used: {reply}")),
+        ),
         Outcome::RelayBroken { .. } => (None, Next::RequeueNow(job)),
     }
 }
@@ -361,8 +362,7 @@ impl<'s> SendState<'s> {
 
     /// Reads the next batch of recipients; those no longer subscribed are skipped.
     fn read_batch(&mut self) -> Result<()> {
-        let batch =
-            (self.store).pending_batch(self.issue, self.after, BATCH, self.retry_before)?;
+        let batch = (self.store).pending_batch(self.issue, self.after, BATCH, self.retry_before)?;
         self.exhausted = batch.len() < BATCH;
         for candidate in batch {
             let recipient = candidate.recipient;

@@ -22,7 +22,10 @@ impl RetryPolicy {
     /// The wait before trying again after the `tries`-th deferral (1 for the
     /// first), or `None` once the delays have run out for this run.
     pub fn delay_after(&self, tries: usize) -> Option<Duration> {
-        tries.checked_sub(1).and_then(|i| self.delays.get(i)).copied()
+        tries
+            .checked_sub(1)
+            .and_then(|i| self.delays.get(i))
+            .copied()
     }
 
     /// When (Unix seconds) a recipient deferred for the `tries`-th time is due

@@ -194,7 +194,9 @@ async fn a_result_is_committed_before_its_connection_sends_again() {
         }
         c.lock().unwrap().push(e.to.clone());
     }));
-    let report = f.send(vec![route(&stub, 1)], true, &mut Stop::never()).await;
+    let report = f
+        .send(vec![route(&stub, 1)], true, &mut Stop::never())
+        .await;
     assert_eq!(report.sent, 6);
     assert_eq!(stub.recipients().len(), 6);
     assert!(stub.received()[0].1.starts_with(b"DKIM-Signature:"));
@@ -214,7 +216,9 @@ async fn sigterm_drains_in_flight_messages_and_leaves_the_rest_pending() {
             tx.send(Signal::Term).unwrap();
         }
     }));
-    let report = f.send(vec![route(&stub, 1)], true, &mut Stop::from_channel(rx)).await;
+    let report = f
+        .send(vec![route(&stub, 1)], true, &mut Stop::from_channel(rx))
+        .await;
     assert_eq!(report.interrupted, Some(Signal::Term));
     assert_eq!(report.aborted, None);
     assert_eq!(
@@ -224,11 +228,19 @@ async fn sigterm_drains_in_flight_messages_and_leaves_the_rest_pending() {
     assert_eq!(report.sent, 3);
     let rows = f.rows();
     for row in &rows[..3] {
-        assert_eq!((row.state, row.attempts), (DeliveryState::Sent, 1), "{row:?}");
+        assert_eq!(
+            (row.state, row.attempts),
+            (DeliveryState::Sent, 1),
+            "{row:?}"
+        );
     }
     // r3 was handed out (and signed ahead) before the stop, then released.
     for row in &rows[3..] {
-        assert_eq!((row.state, row.attempts), (DeliveryState::Pending, 0), "{row:?}");
+        assert_eq!(
+            (row.state, row.attempts),
+            (DeliveryState::Pending, 0),
+            "{row:?}"
+        );
     }
 }
 
@@ -242,13 +254,21 @@ async fn a_resting_relays_recipients_go_to_another_relay_at_once() {
     let start = Instant::now();
     let routes = vec![route(&resting, 1), route(&healthy, 1)];
     let report = f.send(routes, false, &mut Stop::never()).await;
-    assert!(start.elapsed() < Duration::from_secs(1), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
     assert_eq!((report.sent, report.deferred), (4, 0));
     let deferred = resting.recipients();
     assert_eq!(deferred.len(), 1, "the resting relay was tried again");
     assert!(healthy.recipients().contains(&deferred[0]));
     for row in f.rows() {
-        assert_eq!((row.state, row.attempts), (DeliveryState::Sent, 1), "{row:?}");
+        assert_eq!(
+            (row.state, row.attempts),
+            (DeliveryState::Sent, 1),
+            "{row:?}"
+        );
     }
 }
 
@@ -259,7 +279,9 @@ async fn a_deferral_is_retried_after_the_retry_delays() {
     let (stub, calls) = clocked(Stub::new("busy").answering([deferral(450), deferral(451)]));
     let stub = Arc::new(stub);
     let start = Instant::now();
-    let report = f.send(vec![route(&stub, 1)], false, &mut Stop::never()).await;
+    let report = f
+        .send(vec![route(&stub, 1)], false, &mut Stop::never())
+        .await;
     let at: Vec<u64> = (calls.lock().unwrap().iter())
         .map(|(_, t)| (*t - start).as_secs())
         .collect();
@@ -277,7 +299,9 @@ async fn a_deferral_stays_deferred_once_the_delays_run_out() {
     let (stub, calls) = clocked(Stub::new("busy").answering(vec![deferral(450); 5]));
     let stub = Arc::new(stub);
     let start = Instant::now();
-    let report = f.send(vec![route(&stub, 1)], false, &mut Stop::never()).await;
+    let report = f
+        .send(vec![route(&stub, 1)], false, &mut Stop::never())
+        .await;
     let at: Vec<u64> = (calls.lock().unwrap().iter())
         .map(|(_, t)| (*t - start).as_secs())
         .collect();
@@ -296,7 +320,9 @@ async fn a_refused_login_aborts_the_run_and_fails_no_one() {
         reply: "535 5.7.8 authentication failed".into(),
     };
     let stub = Arc::new(Stub::new("strict").answering([refused]));
-    let report = f.send(vec![route(&stub, 1)], false, &mut Stop::never()).await;
+    let report = f
+        .send(vec![route(&stub, 1)], false, &mut Stop::never())
+        .await;
     let why = report.aborted.as_deref().unwrap_or_default();
     assert!(why.contains("refused the login: 535"), "{report:?}");
     assert_eq!((report.sent, report.failed, report.deferred), (0, 0, 0));

@@ -392,9 +392,15 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
     for u in updates {
         // (subscriber, state, attempts added, code, reply, Message-ID, next attempt)
         let (id, new_state, attempt, code, reply, message_id, next_attempt) = match u {
-            Update::Sending { subscriber_id } => {
-                (subscriber_id, DeliveryState::Sending, 0, None, None, None, None)
-            }
+            Update::Sending { subscriber_id } => (
+                subscriber_id,
+                DeliveryState::Sending,
+                0,
+                None,
+                None,
+                None,
+                None,
+            ),
             Update::Sent {
                 subscriber_id,
                 code,
@@ -444,12 +450,24 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
                     None,
                 )
             }
-            Update::Release { subscriber_id } => {
-                (subscriber_id, DeliveryState::Pending, 0, None, None, None, None)
-            }
-            Update::Skipped { subscriber_id } => {
-                (subscriber_id, DeliveryState::Skipped, 0, None, None, None, None)
-            }
+            Update::Release { subscriber_id } => (
+                subscriber_id,
+                DeliveryState::Pending,
+                0,
+                None,
+                None,
+                None,
+                None,
+            ),
+            Update::Skipped { subscriber_id } => (
+                subscriber_id,
+                DeliveryState::Skipped,
+                0,
+                None,
+                None,
+                None,
+                None,
+            ),
         };
         state.execute(params![
             issue,

@@ -289,4 +289,3 @@ impl Transport for SmtpRelay {
         self.relay.name()
     }
 }
-
