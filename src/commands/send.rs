@@ -208,13 +208,8 @@ fn dry_run(store: &Store, draft: &Draft, factory: &Factory, json: bool) -> Resul
                 .pending_batch(draft.issue, after, 500, i64::MAX)?
                 .into_iter()
                 .filter(|c| c.active)
-                .map(|c| {
-                    (
-                        c.recipient.subscriber_id,
-                        c.recipient.email,
-                        c.recipient.name,
-                    )
-                })
+                .map(|c| c.recipient)
+                .map(|p| (p.subscriber_id, p.email, p.name))
                 .collect()
         } else {
             store

@@ -5,74 +5,25 @@
 //! their connection takes more work, so after `kill -9` at most one message per
 //! connection was sent unrecorded; those rows stay `sending`, resent on resume.
 
+pub use super::plan::{Plan, Progress, Report, Route};
 use super::retry::{RetryPolicy, Waiting};
-use super::settings::Delivery;
-use super::signal::{Signal, Stop};
-use super::transport::{Outcome, Transport};
-use super::worker::{Done, Finished, Job, RouteState, Worker};
+use super::signal::Stop;
+use super::transport::Outcome;
+use super::worker::{self, Done, Finished, Job, RouteState};
 use crate::error::{Error, Result};
-use crate::message::Factory;
 use crate::store::Store;
 use crate::store::ledger::Update;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tokio::sync::{Mutex, mpsc};
-use tokio::task::JoinHandle;
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 /// How many recipients are read from the ledger at a time.
 const BATCH: usize = 500;
 /// How long messages in flight may take to finish after SIGINT or SIGTERM.
 pub const DRAIN: Duration = Duration::from_secs(30);
-
-/// One relay (or the outbox) with its connections and rate.
-pub struct Route {
-    pub transport: Arc<dyn Transport>,
-    pub connections: usize,
-    pub rate: Option<f64>,
-}
-
-/// What a list send did.
-#[derive(Debug, Default, Clone, serde::Serialize)]
-pub struct Report {
-    pub sent: u64,
-    pub deferred: u64,
-    pub failed: u64,
-    pub skipped: u64,
-    pub bytes: u64,
-    pub seconds: f64,
-    /// The signal that stopped the run, if one did (`SIGINT` or `SIGTERM` in JSON).
-    pub interrupted: Option<Signal>,
-    /// Why the run stopped early (a refused login, no usable relay).
-    pub aborted: Option<String>,
-}
-
-impl Report {
-    /// Recipients dealt with so far.
-    fn done(&self) -> u64 {
-        self.sent + self.failed + self.deferred + self.skipped
-    }
-}
-
-/// Hooks for progress display.
-pub trait Progress: Send {
-    fn advance(&mut self, done: u64);
-}
-
-/// The parts of a send that do not change while it runs.
-pub struct Plan<'a> {
-    pub issue: u32,
-    pub factory: Arc<Factory>,
-    pub delivery: &'a Delivery,
-    pub routes: Vec<Route>,
-    /// Deferred recipients become due at this Unix time or before (`i64::MAX`:
-    /// all of them, as when an editor runs the send by hand).
-    pub retry_before: i64,
-    /// Unix time now, as the caller knows it.
-    pub now: fn() -> i64,
-}
 
 /// What happens to a recipient once its result is settled.
 #[derive(Debug)]
@@ -150,26 +101,14 @@ pub fn settle(finished: Finished, run: &Situation<'_>) -> (Option<Update>, Next)
             (None, Next::RequeueNow(job))
         }
         Outcome::Deferred { code, reply, .. } => {
-            let tries = job.tries + 1;
-            let next_attempt = run.retry.next_attempt(tries, run.now);
-            let update = Update::Deferred {
+            let update = |next_attempt| Update::Deferred {
                 subscriber_id,
                 code,
                 reply,
                 message_id,
                 next_attempt,
             };
-            let next = match run.retry.delay_after(tries) {
-                Some(delay) if !run.stopping => Next::RetryAt(
-                    run.at + delay,
-                    Job {
-                        recipient: job.recipient,
-                        tries,
-                    },
-                ),
-                _ => Next::CountDeferred,
-            };
-            (Some(update), next)
+            defer(job, update, run)
         }
         Outcome::AuthFailed { reply } => (
             release,
@@ -181,6 +120,25 @@ pub fn settle(finished: Finished, run: &Situation<'_>) -> (Option<Update>, Next)
         ),
         Outcome::RelayBroken { .. } => (None, Next::RequeueNow(job)),
     }
+}
+
+/// A deferral: tried again in this run after the policy's delay, or left
+/// deferred until the next attempt once the delays have run out.
+fn defer(
+    job: Job,
+    update: impl FnOnce(i64) -> Update,
+    run: &Situation<'_>,
+) -> (Option<Update>, Next) {
+    let tries = job.tries + 1;
+    let update = update(run.retry.next_attempt(tries, run.now));
+    let next = match run.retry.delay_after(tries) {
+        Some(delay) if !run.stopping => {
+            let recipient = job.recipient;
+            Next::RetryAt(run.at + delay, Job { recipient, tries })
+        }
+        _ => Next::CountDeferred,
+    };
+    (Some(update), next)
 }
 
 fn reply_code(reply: &str) -> Option<u16> {
@@ -205,7 +163,7 @@ pub async fn run(
     let routes: Vec<Arc<RouteState>> = (plan.routes.iter())
         .map(|r| Arc::new(RouteState::new(r.transport.clone(), r.rate)))
         .collect();
-    let workers = spawn_workers(&plan, &routes, job_rx, done_tx, &stop_flag);
+    let workers = worker::spawn_all(&plan, &routes, job_rx, done_tx, &stop_flag);
     let mut state = SendState::new(store, &plan, routes, capacity, job_tx);
 
     loop {
@@ -246,31 +204,6 @@ pub async fn run(
     }
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
-}
-
-fn spawn_workers(
-    plan: &Plan<'_>,
-    routes: &[Arc<RouteState>],
-    jobs: mpsc::Receiver<Job>,
-    done: mpsc::UnboundedSender<Done>,
-    stopping: &Arc<AtomicBool>,
-) -> Vec<JoinHandle<()>> {
-    let jobs = Arc::new(Mutex::new(jobs));
-    let mut workers = Vec::new();
-    for (route, spec) in routes.iter().zip(&plan.routes) {
-        for _ in 0..spec.connections {
-            let worker = Worker {
-                route: route.clone(),
-                jobs: jobs.clone(),
-                done: done.clone(),
-                factory: plan.factory.clone(),
-                delivery: plan.delivery.clone(),
-                stopping: stopping.clone(),
-            };
-            workers.push(tokio::spawn(worker.run()));
-        }
-    }
-    workers
 }
 
 async fn sleep_until_opt(at: Option<Instant>) {

@@ -6,6 +6,7 @@ pub mod settings;
 
 pub mod engine;
 pub mod outbox;
+pub mod plan;
 pub mod rate;
 pub mod retry;
 pub mod signal;

@@ -78,3 +78,19 @@ impl Stop {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_scripted_stop_fires_and_says_which_signal() {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut stop = Stop::from_channel(rx);
+        tx.send(Signal::Term).unwrap();
+        assert_eq!(stop.wait().await, Signal::Term);
+        // The report's JSON and the exit message name the signal as before.
+        assert_eq!(serde_json::to_string(&Signal::Term).unwrap(), "\"SIGTERM\"");
+        assert_eq!(Signal::Int.to_string(), "SIGINT");
+    }
+}

@@ -157,8 +157,11 @@ fn route(stub: &Arc<Stub>, connections: usize) -> Route {
     }
 }
 
+/// Each call's recipient and tokio instant.
+type Calls = Arc<Mutex<Vec<(String, Instant)>>>;
+
 /// Records the tokio instant of each call, by recipient.
-fn clocked(stub: Stub) -> (Stub, Arc<Mutex<Vec<(String, Instant)>>>) {
+fn clocked(stub: Stub) -> (Stub, Calls) {
     let calls = Arc::new(Mutex::new(Vec::new()));
     let seen = calls.clone();
     let stub = stub.on_call(move |e| seen.lock().unwrap().push((e.to.clone(), Instant::now())));

@@ -3,6 +3,7 @@
 //! rest and rate, send, and hand the result back, waiting for it to be
 //! committed before sending anything more. After a stop it gives work back.
 
+use super::plan::Plan;
 use super::rate::RateLimiter;
 use super::settings::Delivery;
 use super::transport::{Envelope, Outcome, Transport};
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 /// A recipient handed to a connection.
@@ -69,6 +71,32 @@ impl RouteState {
     pub fn is_broken(&self) -> bool {
         self.broken.load(Ordering::Relaxed)
     }
+}
+
+/// Starts one worker per connection of each route.
+pub fn spawn_all(
+    plan: &Plan<'_>,
+    routes: &[Arc<RouteState>],
+    jobs: mpsc::Receiver<Job>,
+    done: mpsc::UnboundedSender<Done>,
+    stopping: &Arc<AtomicBool>,
+) -> Vec<JoinHandle<()>> {
+    let jobs = Arc::new(Mutex::new(jobs));
+    let mut workers = Vec::new();
+    for (route, spec) in routes.iter().zip(&plan.routes) {
+        for _ in 0..spec.connections {
+            let worker = Worker {
+                route: route.clone(),
+                jobs: jobs.clone(),
+                done: done.clone(),
+                factory: plan.factory.clone(),
+                delivery: plan.delivery.clone(),
+                stopping: stopping.clone(),
+            };
+            workers.push(tokio::spawn(worker.run()));
+        }
+    }
+    workers
 }
 
 /// Resolves once `flag` is set (checked every 50 ms), so that a connection
