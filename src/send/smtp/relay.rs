@@ -85,76 +85,14 @@ impl SmtpRelay {
     }
 
     /// Opens, secures and logs in one connection.
-    async fn connect(&self) -> std::result::Result<AsyncSmtpConnection, Outcome> {
+    async fn connect(&self) -> Connected {
         let r = &self.relay;
-        let trouble = |reply: String| Outcome::Deferred {
-            code: None,
-            reply,
-            relay_trouble: true,
-        };
         let connect = async {
             let mut conn = match (&self.tls, r.tls) {
-                (Some(params), TlsMode::Tls) => AsyncSmtpConnection::connect_tokio1(
-                    (r.host.as_str(), r.port),
-                    Some(r.connect_timeout),
-                    &self.hello,
-                    Some(params.clone()),
-                    None,
-                )
-                .await
-                .map_err(|e| {
-                    if tls_refused(&e) {
-                        Outcome::RelayBroken {
-                            reply: format!("TLS with {} failed: {e}", r.name()),
-                        }
-                    } else {
-                        classify(&e, r)
-                    }
-                })?,
-                _ => {
-                    let tcp = tokio::net::TcpStream::connect((r.host.as_str(), r.port))
-                        .await
-                        .map_err(|e| trouble(format!("cannot connect to {}: {e}", r.name())))?;
-                    let _ = tcp.set_nodelay(true);
-                    // Pipelining works on the plain text of the commands, so only
-                    // where there is no TLS underneath lettre.
-                    let stream: Box<dyn AsyncTokioStream> = match r.tls {
-                        TlsMode::None => Box::new(Pipelined::new(tcp)),
-                        _ => Box::new(tcp),
-                    };
-                    let mut conn = AsyncSmtpConnection::connect_with_transport(stream, &self.hello)
-                        .await
-                        .map_err(|e| classify(&e, r))?;
-                    if let (Some(params), TlsMode::StartTls) = (&self.tls, r.tls) {
-                        conn.starttls(params.clone(), &self.hello).await.map_err(
-                            |e| match classify(&e, r) {
-                                Outcome::Deferred { code: None, .. } if !e.is_response() => {
-                                    Outcome::RelayBroken {
-                                        reply: format!("STARTTLS with {} failed: {e}", r.name()),
-                                    }
-                                }
-                                other => other,
-                            },
-                        )?;
-                    }
-                    conn
-                }
+                (Some(params), TlsMode::Tls) => self.open_tls(params).await?,
+                _ => self.open_plain().await?,
             };
-            if let Some(credentials) = &self.credentials {
-                conn.auth(DEFAULT_MECHANISMS, credentials)
-                    .await
-                    .map_err(|e| {
-                        // No mechanism in common (or none offered): no retry
-                        // will log in, so the run stops as on a refused login.
-                        if e.is_client() {
-                            Outcome::AuthFailed {
-                                reply: format!("{} offers no AUTH PLAIN or LOGIN: {e}", r.name()),
-                            }
-                        } else {
-                            classify(&e, r)
-                        }
-                    })?;
-            }
+            self.login(&mut conn).await?;
             Ok(conn)
         };
         match tokio::time::timeout(r.connect_timeout + r.command_timeout, connect).await {
@@ -165,6 +103,154 @@ impl SmtpRelay {
                 r.connect_timeout
             ))),
         }
+    }
+
+    /// Implicit TLS (port 465), through lettre's own connect.
+    async fn open_tls(&self, params: &TlsParameters) -> Connected {
+        let r = &self.relay;
+        AsyncSmtpConnection::connect_tokio1(
+            (r.host.as_str(), r.port),
+            Some(r.connect_timeout),
+            &self.hello,
+            Some(params.clone()),
+            None,
+        )
+        .await
+        .map_err(|e| {
+            if tls_refused(&e) {
+                Outcome::RelayBroken {
+                    reply: format!("TLS with {} failed: {e}", r.name()),
+                }
+            } else {
+                classify(&e, r)
+            }
+        })
+    }
+
+    /// A TCP connection of our own (with TCP_NODELAY), pipelined when plain,
+    /// then STARTTLS when the relay asks for it.
+    async fn open_plain(&self) -> Connected {
+        let r = &self.relay;
+        let tcp = tokio::net::TcpStream::connect((r.host.as_str(), r.port))
+            .await
+            .map_err(|e| trouble(format!("cannot connect to {}: {e}", r.name())))?;
+        let _ = tcp.set_nodelay(true);
+        // Pipelining works on the plain text of the commands, so only
+        // where there is no TLS underneath lettre.
+        let stream: Box<dyn AsyncTokioStream> = match r.tls {
+            TlsMode::None => Box::new(Pipelined::new(tcp)),
+            _ => Box::new(tcp),
+        };
+        let mut conn = AsyncSmtpConnection::connect_with_transport(stream, &self.hello)
+            .await
+            .map_err(|e| classify(&e, r))?;
+        if let (Some(params), TlsMode::StartTls) = (&self.tls, r.tls) {
+            conn.starttls(params.clone(), &self.hello)
+                .await
+                .map_err(|e| match classify(&e, r) {
+                    Outcome::Deferred { code: None, .. } if !e.is_response() => {
+                        Outcome::RelayBroken {
+                            reply: format!("STARTTLS with {} failed: {e}", r.name()),
+                        }
+                    }
+                    other => other,
+                })?;
+        }
+        Ok(conn)
+    }
+
+    /// Logs in, when the relay has credentials.
+    async fn login(&self, conn: &mut AsyncSmtpConnection) -> std::result::Result<(), Outcome> {
+        let Some(credentials) = &self.credentials else {
+            return Ok(());
+        };
+        let r = &self.relay;
+        conn.auth(DEFAULT_MECHANISMS, credentials)
+            .await
+            .map(drop)
+            .map_err(|e| {
+                // No mechanism in common (or none offered): no retry
+                // will log in, so the run stops as on a refused login.
+                if e.is_client() {
+                    Outcome::AuthFailed {
+                        reply: format!("{} offers no AUTH PLAIN or LOGIN: {e}", r.name()),
+                    }
+                } else {
+                    classify(&e, r)
+                }
+            })
+    }
+}
+
+/// lettre's envelope for ours; an address it cannot take is refused as a
+/// relay would refuse it (553).
+fn lettre_envelope(envelope: &Envelope) -> std::result::Result<LettreEnvelope, Outcome> {
+    let (Ok(from), Ok(to)) = (envelope.from.parse(), envelope.to.parse()) else {
+        return Err(Outcome::Failed {
+            code: 553,
+            reply: format!("invalid envelope address {}", envelope.to),
+            bounce: false,
+        });
+    };
+    LettreEnvelope::new(Some(from), vec![to]).map_err(|e| Outcome::Failed {
+        code: 553,
+        reply: e.to_string(),
+        bounce: false,
+    })
+}
+
+impl SmtpRelay {
+    /// The relay did not answer within the command timeout.
+    fn no_reply(&self) -> Outcome {
+        let reply = format!(
+            "no reply from {} within {:?}",
+            self.relay.name(),
+            self.relay.command_timeout
+        );
+        Outcome::Deferred {
+            code: None,
+            reply,
+            relay_trouble: false,
+        }
+    }
+
+    /// What a failed transaction means.
+    fn refused(&self, e: &lettre::transport::smtp::Error) -> Outcome {
+        if e.is_client() {
+            // Refused by lettre before any command: an address
+            // that needs SMTPUTF8 (or a body that needs 8BITMIME)
+            // and a relay without it. No retry through this relay
+            // can succeed; 553 is what such a relay would answer
+            // (RFC 6531). Not a bounce: the address may be fine.
+            return Outcome::Failed {
+                code: 553,
+                reply: format!("{}: {e}", self.relay.name()),
+                bounce: false,
+            };
+        }
+        match classify(e, &self.relay) {
+            // A dropped connection mid-transaction: not the relay's trouble.
+            Outcome::Deferred {
+                code: None, reply, ..
+            } => Outcome::Deferred {
+                code: None,
+                reply,
+                relay_trouble: false,
+            },
+            other => other,
+        }
+    }
+}
+
+/// A connection, or why there is none.
+type Connected = std::result::Result<AsyncSmtpConnection, Outcome>;
+
+/// The relay itself is unwell: it should rest.
+fn trouble(reply: String) -> Outcome {
+    Outcome::Deferred {
+        code: None,
+        reply,
+        relay_trouble: true,
     }
 }
 
@@ -191,22 +277,9 @@ fn password(relay: &Relay) -> Result<String> {
 impl Transport for SmtpRelay {
     fn send<'a>(&'a self, envelope: &'a Envelope, message: &'a [u8]) -> Sending<'a> {
         Box::pin(async move {
-            let (Ok(from), Ok(to)) = (envelope.from.parse(), envelope.to.parse()) else {
-                return Outcome::Failed {
-                    code: 553,
-                    reply: format!("invalid envelope address {}", envelope.to),
-                    bounce: false,
-                };
-            };
-            let env = match LettreEnvelope::new(Some(from), vec![to]) {
-                Ok(e) => e,
-                Err(e) => {
-                    return Outcome::Failed {
-                        code: 553,
-                        reply: e.to_string(),
-                        bounce: false,
-                    };
-                }
+            let env = match lettre_envelope(envelope) {
+                Ok(env) => env,
+                Err(outcome) => return outcome,
             };
             // A free connection: there are as many as sending tasks.
             let mut slot = match self.slots.iter().find_map(|s| s.try_lock().ok()) {
@@ -231,16 +304,7 @@ impl Transport for SmtpRelay {
                 match result {
                     Err(_) => {
                         *slot = None;
-                        let reply = format!(
-                            "no reply from {} within {:?}",
-                            self.relay.name(),
-                            self.relay.command_timeout
-                        );
-                        return Outcome::Deferred {
-                            code: None,
-                            reply,
-                            relay_trouble: false,
-                        };
+                        return self.no_reply();
                     }
                     Ok(Ok(response)) => {
                         let code: u16 = response.code().into();
@@ -253,31 +317,11 @@ impl Transport for SmtpRelay {
                         if conn.has_broken() {
                             *slot = None;
                         }
-                        if e.is_client() {
-                            // Refused by lettre before any command: an address
-                            // that needs SMTPUTF8 (or a body that needs 8BITMIME)
-                            // and a relay without it. No retry through this relay
-                            // can succeed; 553 is what such a relay would answer
-                            // (RFC 6531). Not a bounce: the address may be fine.
-                            return Outcome::Failed {
-                                code: 553,
-                                reply: format!("{}: {e}", self.relay.name()),
-                                bounce: false,
-                            };
-                        }
-                        if reused && !fresh_try && e.status().is_none() && !e.is_tls() {
+                        let retry = !e.is_client() && e.status().is_none() && !e.is_tls();
+                        if reused && !fresh_try && retry {
                             continue;
                         }
-                        return match classify(&e, &self.relay) {
-                            Outcome::Deferred {
-                                code: None, reply, ..
-                            } => Outcome::Deferred {
-                                code: None,
-                                reply,
-                                relay_trouble: false,
-                            },
-                            other => other,
-                        };
+                        return self.refused(&e);
                     }
                 }
             }
