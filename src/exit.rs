@@ -6,8 +6,10 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Signal {
     /// SIGINT (Ctrl-C): exit 130.
+    #[serde(rename = "SIGINT")]
     Int,
-    /// SIGTERM: exit 143.
+    /// SIGTERM (a service manager): exit 143.
+    #[serde(rename = "SIGTERM")]
     Term,
 }
 

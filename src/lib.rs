@@ -19,7 +19,7 @@ pub mod message;
 pub mod newsletter;
 pub mod render;
 pub(crate) mod schedule;
-pub mod send;
+pub(crate) mod send;
 pub(crate) mod serve;
 pub mod store;
 

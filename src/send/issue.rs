@@ -4,7 +4,9 @@
 //! asks nothing; `commands::send` does that.
 
 use super::engine::{self, Plan, Progress, Report, Route, Stop};
-use super::transport::{Envelope, Outbox, Outcome, SmtpRelay, Transport};
+use super::outbox::Outbox;
+use super::smtp::SmtpRelay;
+use super::transport::{Envelope, Outcome, Transport};
 use crate::address::Mailbox;
 use crate::clock;
 use crate::config::relay::{CONNECTIONS, RATES};
@@ -130,8 +132,14 @@ pub fn dry_run(store: &Store, issue: u32, factory: &Factory) -> Result<DryRun> {
             store
                 .pending_batch(issue, after, 500, i64::MAX)?
                 .into_iter()
-                .filter(|(_, active)| *active)
-                .map(|(p, _)| (p.subscriber_id, p.email, p.name))
+                .filter(|c| c.active)
+                .map(|c| {
+                    (
+                        c.recipient.subscriber_id,
+                        c.recipient.email,
+                        c.recipient.name,
+                    )
+                })
                 .collect()
         } else {
             store

@@ -3,8 +3,16 @@
 //! resumed without losing or doubling anyone.
 
 pub mod issue;
-pub mod transport;
 
 pub mod engine;
-pub mod pipeline;
+pub mod outbox;
+pub mod plan;
 pub mod rate;
+pub mod retry;
+pub mod signal;
+pub mod smtp;
+pub mod transport;
+pub mod worker;
+
+#[cfg(test)]
+mod tests;

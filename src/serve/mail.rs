@@ -11,13 +11,15 @@ use crate::config::Destination as TransportSetting;
 use crate::error::Result;
 use crate::message::Signer;
 use crate::message::token::random_message_id_part;
-use crate::send::transport::{Envelope, Outbox, Outcome, SmtpRelay, Transport};
+use crate::send::outbox::Outbox;
+use crate::send::retry::RetryPolicy;
+use crate::send::smtp::SmtpRelay;
+use crate::send::transport::{Envelope, Outcome, Transport};
 use jiff::Timestamp;
 use mail_builder::MessageBuilder;
 use mail_builder::headers::address::Address;
 use mail_builder::headers::date::Date;
 use maud::html;
-use std::time::Duration;
 
 /// How long a confirmation link works.
 pub const CONFIRM_HOURS: i64 = 48;
@@ -93,7 +95,7 @@ pub struct Mailer {
     routes: Vec<Box<dyn Transport>>,
     envelope_from: String,
     signers: Vec<Signer>,
-    retry_delays: Vec<Duration>,
+    retry: RetryPolicy,
 }
 
 impl Mailer {
@@ -118,7 +120,7 @@ impl Mailer {
             routes,
             envelope_from: config.delivery.envelope_sender(None),
             signers,
-            retry_delays: config.delivery.retry_delays.clone(),
+            retry: RetryPolicy::new(&config.delivery.retry_delays),
         })
     }
 
@@ -142,8 +144,8 @@ impl Mailer {
             to: to.to_string(),
         };
         let mut last = String::from("no transport");
-        for delay in std::iter::once(Duration::ZERO).chain(self.retry_delays.iter().copied()) {
-            tokio::time::sleep(delay).await;
+        for wait in self.retry.waits() {
+            tokio::time::sleep(wait).await;
             for route in &self.routes {
                 match route.send(&envelope, &message).await {
                     Outcome::Sent { reply } => return Ok(reply),

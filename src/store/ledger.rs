@@ -9,6 +9,7 @@
 
 use super::Store;
 use crate::error::Result;
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 /// Migration 2: the ledger.
@@ -41,6 +42,64 @@ CREATE TABLE notices (
 ) STRICT, WITHOUT ROWID;
 ";
 
+/// Where one recipient of a send stands; stored as its lowercase name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeliveryState {
+    /// In the audience, not tried.
+    Pending,
+    /// Handed to a connection; after a crash, in doubt.
+    Sending,
+    Sent,
+    /// A 4xx or a dropped connection; retried after `next_attempt`.
+    Deferred,
+    /// Refused for good (5xx).
+    Failed,
+    /// Unsubscribed or bounced before their turn.
+    Skipped,
+}
+
+impl DeliveryState {
+    /// The value stored in `deliveries.state`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Sending => "sending",
+            DeliveryState::Sent => "sent",
+            DeliveryState::Deferred => "deferred",
+            DeliveryState::Failed => "failed",
+            DeliveryState::Skipped => "skipped",
+        }
+    }
+
+    /// The state a stored value names, if any.
+    pub fn parse(text: &str) -> Option<DeliveryState> {
+        use DeliveryState::*;
+        [Pending, Sending, Sent, Deferred, Failed, Skipped]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for DeliveryState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromSql for DeliveryState {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<DeliveryState> {
+        let text = value.as_str()?;
+        DeliveryState::parse(text)
+            .ok_or_else(|| FromSqlError::Other(format!("unknown delivery state `{text}`").into()))
+    }
+}
+
+impl ToSql for DeliveryState {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
 /// One recipient of a send, as the send loop needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
@@ -48,6 +107,14 @@ pub struct Pending {
     pub email: String,
     pub name: Option<String>,
     pub attempts: u32,
+}
+
+/// A recipient a run may try, with whether they are still subscribed (an
+/// inactive one is skipped, not sent to).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub recipient: Pending,
+    pub active: bool,
 }
 
 /// A failed or deferred recipient: address, state, last code and reply.
@@ -207,7 +274,7 @@ impl Store {
         after: i64,
         limit: usize,
         retry_before: i64,
-    ) -> Result<Vec<(Pending, bool)>> {
+    ) -> Result<Vec<Candidate>> {
         let mut stmt = self
             .conn()
             .prepare_cached(
@@ -221,15 +288,15 @@ impl Store {
             .map_err(self.error())?;
         let rows = stmt
             .query_map(params![issue, after, limit as i64, retry_before], |r| {
-                Ok((
-                    Pending {
+                Ok(Candidate {
+                    recipient: Pending {
                         subscriber_id: r.get(0)?,
                         email: r.get(1)?,
                         name: r.get(2)?,
                         attempts: r.get(3)?,
                     },
-                    r.get(4)?,
-                ))
+                    active: r.get(4)?,
+                })
             })
             .map_err(self.error())?;
         rows.collect::<rusqlite::Result<_>>().map_err(self.error())
@@ -245,7 +312,7 @@ impl Store {
         let rows = stmt
             .query_map([issue], |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
+                    r.get::<_, DeliveryState>(0)?,
                     r.get::<_, i64>(1)? as u64,
                     r.get::<_, Option<i64>>(2)?,
                 ))
@@ -253,15 +320,15 @@ impl Store {
             .map_err(self.error())?;
         for row in rows {
             let (state, n, last) = row.map_err(self.error())?;
-            match state.as_str() {
-                "pending" => counts.pending = n,
-                "sending" => counts.sending = n,
-                "sent" => counts.sent = n,
-                "deferred" => counts.deferred = n,
-                "failed" => counts.failed = n,
-                _ => counts.skipped = n,
+            match state {
+                DeliveryState::Pending => counts.pending = n,
+                DeliveryState::Sending => counts.sending = n,
+                DeliveryState::Sent => counts.sent = n,
+                DeliveryState::Deferred => counts.deferred = n,
+                DeliveryState::Failed => counts.failed = n,
+                DeliveryState::Skipped => counts.skipped = n,
             }
-            if state != "pending" {
+            if state != DeliveryState::Pending {
                 counts.last_attempt = counts.last_attempt.max(last);
             }
         }
@@ -325,9 +392,15 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
     for u in updates {
         // (subscriber, state, attempts added, code, reply, Message-ID, next attempt)
         let (id, new_state, attempt, code, reply, message_id, next_attempt) = match u {
-            Update::Sending { subscriber_id } => {
-                (subscriber_id, "sending", 0, None, None, None, None)
-            }
+            Update::Sending { subscriber_id } => (
+                subscriber_id,
+                DeliveryState::Sending,
+                0,
+                None,
+                None,
+                None,
+                None,
+            ),
             Update::Sent {
                 subscriber_id,
                 code,
@@ -335,7 +408,7 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
                 message_id,
             } => (
                 subscriber_id,
-                "sent",
+                DeliveryState::Sent,
                 1,
                 *code,
                 Some(reply),
@@ -350,7 +423,7 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
                 next_attempt,
             } => (
                 subscriber_id,
-                "deferred",
+                DeliveryState::Deferred,
                 1,
                 *code,
                 Some(reply),
@@ -369,7 +442,7 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
                 }
                 (
                     subscriber_id,
-                    "failed",
+                    DeliveryState::Failed,
                     1,
                     Some(*code),
                     Some(reply),
@@ -377,12 +450,24 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
                     None,
                 )
             }
-            Update::Release { subscriber_id } => {
-                (subscriber_id, "pending", 0, None, None, None, None)
-            }
-            Update::Skipped { subscriber_id } => {
-                (subscriber_id, "skipped", 0, None, None, None, None)
-            }
+            Update::Release { subscriber_id } => (
+                subscriber_id,
+                DeliveryState::Pending,
+                0,
+                None,
+                None,
+                None,
+                None,
+            ),
+            Update::Skipped { subscriber_id } => (
+                subscriber_id,
+                DeliveryState::Skipped,
+                0,
+                None,
+                None,
+                None,
+                None,
+            ),
         };
         state.execute(params![
             issue,

@@ -8,7 +8,7 @@ use crate::cli::SendArgs;
 use crate::clock;
 use crate::config::{Config, Destination};
 use crate::error::{Error, Result};
-use crate::exit::{ExitStatus, Signal};
+use crate::exit::ExitStatus;
 use crate::message::token::Secret;
 use crate::message::{Factory, Kind, load_signers};
 use crate::newsletter::Newsletter;
@@ -215,11 +215,6 @@ fn exit_status(report: &Report, complete: bool, draft: &Path) -> ExitStatus {
             "gazette: stopped by {signal}; messages in flight were recorded. Run `gazette send {}` again to resume",
             draft.display()
         );
-        let signal = if signal == "SIGTERM" {
-            Signal::Term
-        } else {
-            Signal::Int
-        };
         return ExitStatus::Interrupted(signal);
     }
     if let Some(why) = &report.aborted {

@@ -59,10 +59,6 @@ impl<S> Pipelined<S> {
         }
     }
 
-    pub fn get_ref(&self) -> &S {
-        &self.inner
-    }
-
     fn answer(&mut self, bytes: &[u8]) {
         if self.reply_at == self.reply.len() {
             self.reply.clear();

@@ -1,0 +1,79 @@
+//! Reading SMTP replies: lettre's errors turned into an [`Outcome`], so that
+//! the send loop acts on a classification (transient, permanent, a bounce, a
+//! refused login, broken TLS) and never on a reply's text.
+
+use crate::config::Relay;
+use crate::send::transport::Outcome;
+
+/// Turns a lettre error into an outcome.
+pub fn classify(e: &lettre::transport::smtp::Error, relay: &Relay) -> Outcome {
+    let reply = e.to_string();
+    match e.status().map(u16::from) {
+        Some(535) | Some(534) | Some(530) if !e.is_transient() => Outcome::AuthFailed { reply },
+        Some(code) if e.is_transient() => Outcome::Deferred {
+            code: Some(code),
+            reply,
+            relay_trouble: code == 421,
+        },
+        Some(code) => Outcome::Failed {
+            code,
+            bounce: no_such_user(code, &reply),
+            reply,
+        },
+        None if e.is_tls() => Outcome::RelayBroken {
+            reply: format!("TLS with {} failed: {reply}", relay.name()),
+        },
+        None => Outcome::Deferred {
+            code: None,
+            reply: format!("{}: {reply}", relay.name()),
+            relay_trouble: true,
+        },
+    }
+}
+
+/// Whether a connection failed in the TLS handshake (an unknown CA, a name
+/// mismatch, a server not speaking TLS): lettre reports those as connection
+/// errors, with rustls's error inside an `InvalidData` I/O error. Retrying
+/// cannot help, unlike a refused or timed-out connection.
+pub fn tls_refused(e: &lettre::transport::smtp::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::InvalidData)
+        {
+            return true;
+        }
+        source = err.source();
+    }
+    e.is_tls()
+}
+
+/// A permanent reply that means the address does not exist: an enhanced
+/// status 5.1.x (RFC 3463), or 550/551/553 with no enhanced status.
+pub fn no_such_user(code: u16, reply: &str) -> bool {
+    let enhanced = reply.split(|c: char| c.is_whitespace() || c == ':' || c == '(' || c == ')').find(|w| {
+        let mut parts = w.split('.');
+        matches!((parts.next(), parts.next(), parts.next(), parts.next()), (Some("5"), Some(_), Some(d), None) if d.chars().all(|c| c.is_ascii_digit()) && !d.is_empty())
+    });
+    match enhanced {
+        Some(w) => w.starts_with("5.1."),
+        None => matches!(code, 550 | 551 | 553),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_unknown_users() {
+        assert!(no_such_user(
+            550,
+            "permanent error (550): 5.1.1 <x@y>: Recipient address rejected: User unknown"
+        ));
+        assert!(no_such_user(550, "550 mailbox unavailable"));
+        assert!(!no_such_user(550, "550 5.7.1 Message rejected as spam"));
+        assert!(!no_such_user(554, "554 Transaction failed"));
+    }
+}
