@@ -50,8 +50,7 @@ pub fn run(n: &Newsletter, args: StatusArgs) -> Result<ExitStatus> {
             json.push(serde_json::json!({
                 "issue": record.issue, "subject": record.subject, "state": state,
                 "counts": c, "started": record.started, "completed": record.completed,
-                "problems": problems.iter().map(|(email, st, code, reply)| serde_json::json!({
-                    "email": email, "state": st, "code": code, "reply": reply})).collect::<Vec<_>>(),
+                "problems": problems,
             }));
             continue;
         }
@@ -65,10 +64,10 @@ pub fn run(n: &Newsletter, args: StatusArgs) -> Result<ExitStatus> {
             c.skipped,
             when(c.last_attempt)
         )?;
-        for (email, st, code, reply) in problems {
-            let code = code.map_or_else(String::new, |c| format!("{c} "));
-            let reply = reply.strip_prefix(&code).unwrap_or(&reply);
-            outln!("  {st:8} {email}: {code}{reply}")?;
+        for p in problems {
+            let code = p.code.map_or_else(String::new, |c| format!("{c} "));
+            let reply = p.reply.strip_prefix(&code).unwrap_or(&p.reply);
+            outln!("  {:8} {}: {code}{reply}", p.state.as_str(), p.email)?;
         }
     }
     if args.json {

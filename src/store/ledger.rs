@@ -8,9 +8,9 @@
 //! bounced before their turn). Times are Unix seconds.
 
 use super::Store;
+pub use super::delivery::{DeliveryState, Update};
 use crate::error::Result;
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 
 /// Migration 2: the ledger.
 pub const MIGRATION: &str = "
@@ -42,64 +42,6 @@ CREATE TABLE notices (
 ) STRICT, WITHOUT ROWID;
 ";
 
-/// Where one recipient of a send stands; stored as its lowercase name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DeliveryState {
-    /// In the audience, not tried.
-    Pending,
-    /// Handed to a connection; after a crash, in doubt.
-    Sending,
-    Sent,
-    /// A 4xx or a dropped connection; retried after `next_attempt`.
-    Deferred,
-    /// Refused for good (5xx).
-    Failed,
-    /// Unsubscribed or bounced before their turn.
-    Skipped,
-}
-
-impl DeliveryState {
-    /// The value stored in `deliveries.state`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryState::Pending => "pending",
-            DeliveryState::Sending => "sending",
-            DeliveryState::Sent => "sent",
-            DeliveryState::Deferred => "deferred",
-            DeliveryState::Failed => "failed",
-            DeliveryState::Skipped => "skipped",
-        }
-    }
-
-    /// The state a stored value names, if any.
-    pub fn parse(text: &str) -> Option<DeliveryState> {
-        use DeliveryState::*;
-        [Pending, Sending, Sent, Deferred, Failed, Skipped]
-            .into_iter()
-            .find(|s| s.as_str() == text)
-    }
-}
-
-impl std::fmt::Display for DeliveryState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromSql for DeliveryState {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<DeliveryState> {
-        let text = value.as_str()?;
-        DeliveryState::parse(text)
-            .ok_or_else(|| FromSqlError::Other(format!("unknown delivery state `{text}`").into()))
-    }
-}
-
-impl ToSql for DeliveryState {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.as_str()))
-    }
-}
-
 /// One recipient of a send, as the send loop needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
@@ -117,8 +59,14 @@ pub struct Candidate {
     pub active: bool,
 }
 
-/// A failed or deferred recipient: address, state, last code and reply.
-pub type Problem = (String, String, Option<u16>, String);
+/// A failed or deferred recipient, with the last reply.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    pub email: String,
+    pub state: DeliveryState,
+    pub code: Option<u16>,
+    pub reply: String,
+}
 
 /// A send as a whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,42 +94,6 @@ impl StateCounts {
     pub fn remaining(&self) -> u64 {
         self.pending + self.sending + self.deferred
     }
-}
-
-/// What to write for one recipient.
-#[derive(Debug, Clone)]
-pub enum Update {
-    /// Handed to a connection.
-    Sending {
-        subscriber_id: i64,
-    },
-    Sent {
-        subscriber_id: i64,
-        code: Option<u16>,
-        reply: String,
-        message_id: String,
-    },
-    Deferred {
-        subscriber_id: i64,
-        code: Option<u16>,
-        reply: String,
-        message_id: String,
-        next_attempt: i64,
-    },
-    Failed {
-        subscriber_id: i64,
-        code: u16,
-        reply: String,
-        message_id: String,
-        bounce: bool,
-    },
-    /// Back to pending without counting an attempt (a run stopped before it).
-    Release {
-        subscriber_id: i64,
-    },
-    Skipped {
-        subscriber_id: i64,
-    },
 }
 
 impl Store {
@@ -347,19 +259,15 @@ impl Store {
             .map_err(self.error())?;
         let rows = stmt
             .query_map([issue], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok(Problem {
+                    email: r.get(0)?,
+                    state: r.get(1)?,
+                    code: r.get(2)?,
+                    reply: r.get(3)?,
+                })
             })
             .map_err(self.error())?;
         rows.collect::<rusqlite::Result<_>>().map_err(self.error())
-    }
-
-    /// Writes a group of updates in one transaction; marks the send complete
-    /// when nothing remains.
-    pub fn record(&mut self, issue: u32, updates: &[Update], now: i64) -> Result<()> {
-        let fail = self.error();
-        let tx = self.write()?;
-        apply(&tx, issue, updates, now).map_err(&fail)?;
-        tx.commit().map_err(&fail)
     }
 
     /// Marks the send of `issue` complete if no recipient remains; returns whether it is.
@@ -375,113 +283,6 @@ impl Store {
         }
         Ok(remaining == 0)
     }
-}
-
-fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusqlite::Result<()> {
-    let mut state = tx.prepare_cached(
-        "UPDATE deliveries SET state = ?3, attempts = attempts + ?4, last_code = coalesce(?5, last_code),
-             last_reply = coalesce(?6, last_reply), message_id = coalesce(?7, message_id),
-             next_attempt = ?8, updated = ?9
-         WHERE issue = ?1 AND subscriber_id = ?2",
-    )?;
-    let mut bounce = tx.prepare_cached(
-        "UPDATE subscribers SET status = 'bounced', unsubscribed = ?2 WHERE id = ?1 AND status = 'active'",
-    )?;
-    let stamp =
-        crate::store::subscriber::stamp(jiff::Timestamp::from_second(now).unwrap_or_default());
-    for u in updates {
-        // (subscriber, state, attempts added, code, reply, Message-ID, next attempt)
-        let (id, new_state, attempt, code, reply, message_id, next_attempt) = match u {
-            Update::Sending { subscriber_id } => (
-                subscriber_id,
-                DeliveryState::Sending,
-                0,
-                None,
-                None,
-                None,
-                None,
-            ),
-            Update::Sent {
-                subscriber_id,
-                code,
-                reply,
-                message_id,
-            } => (
-                subscriber_id,
-                DeliveryState::Sent,
-                1,
-                *code,
-                Some(reply),
-                Some(message_id),
-                None,
-            ),
-            Update::Deferred {
-                subscriber_id,
-                code,
-                reply,
-                message_id,
-                next_attempt,
-            } => (
-                subscriber_id,
-                DeliveryState::Deferred,
-                1,
-                *code,
-                Some(reply),
-                Some(message_id),
-                Some(*next_attempt),
-            ),
-            Update::Failed {
-                subscriber_id,
-                code,
-                reply,
-                message_id,
-                bounce: bounced,
-            } => {
-                if *bounced {
-                    bounce.execute(params![subscriber_id, stamp])?;
-                }
-                (
-                    subscriber_id,
-                    DeliveryState::Failed,
-                    1,
-                    Some(*code),
-                    Some(reply),
-                    Some(message_id),
-                    None,
-                )
-            }
-            Update::Release { subscriber_id } => (
-                subscriber_id,
-                DeliveryState::Pending,
-                0,
-                None,
-                None,
-                None,
-                None,
-            ),
-            Update::Skipped { subscriber_id } => (
-                subscriber_id,
-                DeliveryState::Skipped,
-                0,
-                None,
-                None,
-                None,
-                None,
-            ),
-        };
-        state.execute(params![
-            issue,
-            id,
-            new_state,
-            attempt,
-            code,
-            reply,
-            message_id,
-            next_attempt,
-            now
-        ])?;
-    }
-    Ok(())
 }
 
 impl Store {
