@@ -74,6 +74,9 @@ pub struct Relay {
     pub rate: Option<f64>,
     pub connect_timeout: Duration,
     pub command_timeout: Duration,
+    /// How long to wait for the reply to a message's final `.` (default 600 s,
+    /// RFC 5321 4.5.3.2.6): a relay that is slow then is scanning it.
+    pub data_timeout: Duration,
     /// Extra CA certificates (PEM) to trust, for private relays and tests.
     pub ca_file: Option<PathBuf>,
     pub allow_insecure: bool,
@@ -146,16 +149,18 @@ pub(super) fn read_relays(
         };
         let connect_timeout = seconds(&mut f, "connect_timeout", 10.0, 1.0..=600.0);
         let command_timeout = seconds(&mut f, "command_timeout", 60.0, 1.0..=3600.0);
+        let data_timeout = seconds(&mut f, "data_timeout", 600.0, 1.0..=3600.0);
         let ca_file = f.opt_str("ca_file").map(|s| root.join(s.get_ref()));
         let allow_insecure = f.opt_bool("allow_insecure").is_some_and(|b| *b.get_ref());
         f.finish();
-        let (Some(host), Some(tls), Some(connections), Some(rate), Some(ct), Some(cmd)) = (
+        let (Some(host), Some(tls), Some(connections), Some(rate), Some(ct), Some(cmd), Some(data)) = (
             host,
             tls,
             connections,
             rate,
             connect_timeout,
             command_timeout,
+            data_timeout,
         ) else {
             continue;
         };
@@ -171,6 +176,7 @@ pub(super) fn read_relays(
             rate,
             connect_timeout: ct,
             command_timeout: cmd,
+            data_timeout: data,
             ca_file,
             allow_insecure,
         };
@@ -196,6 +202,7 @@ impl Relay {
             rate: None,
             connect_timeout: Duration::from_secs(10),
             command_timeout: Duration::from_secs(60),
+            data_timeout: Duration::from_secs(600),
             ca_file: None,
             allow_insecure: false,
         }

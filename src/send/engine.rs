@@ -42,6 +42,9 @@ pub enum Next {
     Released,
     /// The run stops, for this reason; the recipient is released.
     Abort(String),
+    /// Every relay is resting or broken: the run stops at once, leaving this
+    /// recipient and everyone not yet tried deferred, with the relay's reply.
+    Suspend(Option<u16>, String),
 }
 
 /// What [`settle`] needs to know about the run.
@@ -96,11 +99,16 @@ pub fn settle(finished: Finished, run: &Situation<'_>) -> (Option<Update>, Next)
         Outcome::Deferred {
             relay_trouble: true,
             ..
-        } if !run.stopping && run.routes.iter().any(|r| r.is_available(Instant::now())) => {
+        } if !run.stopping && available(run) => {
             // The relay is resting; another takes this recipient now.
             (None, Next::RequeueNow(job))
         }
-        Outcome::Deferred { code, reply, .. } => {
+        Outcome::Deferred {
+            code,
+            reply,
+            relay_trouble,
+        } => {
+            let why = reply.clone();
             let update = |next_attempt| Update::Deferred {
                 subscriber_id,
                 code,
@@ -108,6 +116,13 @@ pub fn settle(finished: Finished, run: &Situation<'_>) -> (Option<Update>, Next)
                 message_id,
                 next_attempt,
             };
+            if relay_trouble && !run.stopping {
+                // No relay can take anyone now: waiting out the rest one
+                // recipient at a time would keep cron's run going for hours.
+                let tries = job.tries + 1;
+                let update = update(run.retry.next_attempt(tries, run.now));
+                return (Some(update), Next::Suspend(code, why));
+            }
             defer(job, update, run)
         }
         Outcome::AuthFailed { reply } => (
@@ -118,8 +133,16 @@ pub fn settle(finished: Finished, run: &Situation<'_>) -> (Option<Update>, Next)
             release,
             Next::Abort(format!("no relay can be used: {reply}")),
         ),
+        Outcome::RelayBroken { reply } if !available(run) => {
+            (release, Next::Suspend(reply_code(&reply), reply))
+        }
         Outcome::RelayBroken { .. } => (None, Next::RequeueNow(job)),
     }
+}
+
+/// Whether some relay can take a recipient now.
+fn available(run: &Situation<'_>) -> bool {
+    run.routes.iter().any(|r| r.is_available(Instant::now()))
 }
 
 /// A deferral: tried again in this run after the policy's delay, or left
@@ -239,6 +262,9 @@ struct SendState<'s> {
     /// Updates not yet written.
     updates: Vec<Update>,
     report: Report,
+    /// Set when no relay could take mail: the reply to defer the untried with.
+    suspend: Option<(Option<u16>, String)>,
+    relay_rest: Duration,
 }
 
 impl<'s> SendState<'s> {
@@ -266,6 +292,8 @@ impl<'s> SendState<'s> {
             stopping: None,
             updates: Vec::new(),
             report: Report::default(),
+            suspend: None,
+            relay_rest: plan.delivery.relay_rest,
         }
     }
 
@@ -378,6 +406,13 @@ impl<'s> SendState<'s> {
                 self.report.aborted.get_or_insert(why);
                 self.stopping.get_or_insert(Instant::now() + DRAIN);
             }
+            Next::Suspend(code, why) => {
+                if self.report.suspended.is_none() {
+                    self.report.suspended = Some(why.clone());
+                    self.suspend = Some((code, why));
+                }
+                self.stopping.get_or_insert(Instant::now() + DRAIN);
+            }
         }
     }
 
@@ -390,6 +425,14 @@ impl<'s> SendState<'s> {
         // Recipients queued or waiting for a retry were not tried: they stay as
         // the ledger has them (pending, or deferred with their next attempt).
         self.report.deferred += self.retries.len() as u64;
+        if let Some((code, why)) = self.suspend.take() {
+            // Everyone not tried is deferred at once, until the relays have
+            // rested, and counted with the rest left for a later run.
+            let now = (self.now)();
+            let next = now.saturating_add(self.relay_rest.as_secs() as i64);
+            (self.store).defer_untried(self.issue, code, &why, next, now)?;
+            self.report.deferred = self.store.state_counts(self.issue)?.remaining();
+        }
         Ok(self.report)
     }
 }

@@ -28,6 +28,9 @@ pub struct Report {
     pub interrupted: Option<Signal>,
     /// Why the run stopped early (a refused login, no usable relay).
     pub aborted: Option<String>,
+    /// Why the run stopped with everyone left deferred (every relay resting:
+    /// refused connections, 421s, a relay that never greets).
+    pub suspended: Option<String>,
 }
 
 impl Report {

@@ -111,6 +111,28 @@ impl Store {
         apply(&tx, issue, updates, now).map_err(&fail)?;
         tx.commit().map_err(&fail)
     }
+
+    /// Defers every recipient of `issue` not yet tried, with the relay's
+    /// reply, until `next_attempt` (when no relay can take mail); returns how
+    /// many. Their attempts are not counted: nothing was sent to them.
+    pub fn defer_untried(
+        &mut self,
+        issue: u32,
+        code: Option<u16>,
+        reply: &str,
+        next_attempt: i64,
+        now: i64,
+    ) -> Result<u64> {
+        self.conn()
+            .execute(
+                "UPDATE deliveries SET state = 'deferred', last_code = ?2, last_reply = ?3,
+                     next_attempt = ?4, updated = ?5
+                 WHERE issue = ?1 AND state = 'pending'",
+                params![issue, code, reply, next_attempt, now],
+            )
+            .map(|n| n as u64)
+            .map_err(self.error())
+    }
 }
 
 fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusqlite::Result<()> {

@@ -141,7 +141,9 @@ fn smtp_sink_disconnects_are_survived_by_reconnecting() {
                 ("deferred", "active"),
                 "{d:?}"
             );
-            assert_eq!(d.code, code, "{d:?}");
+            // With a 421 the run stops at once (the relay must rest): a
+            // connection in flight then may see only the disconnect.
+            assert!(d.code == code || d.code.is_none(), "{d:?}");
         }
         assert_eq!(sink.received().len(), 0);
     }

@@ -8,5 +8,6 @@
 
 mod faults;
 mod rate;
+mod relay_faults;
 mod signals;
 mod tls;

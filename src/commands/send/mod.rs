@@ -221,6 +221,17 @@ fn exit_status(report: &Report, complete: bool, draft: &Path) -> ExitStatus {
         eprintln!("gazette: error: {why}; nothing was marked failed, so a later run resumes");
         return ExitStatus::Usage;
     }
+    if let Some(why) = &report.suspended {
+        eprintln!(
+            "gazette: no relay can take mail now ({why}); the {} not yet sent are left for a later run",
+            thousands(report.deferred)
+        );
+        return ExitStatus::Deferred.worst(if report.failed > 0 {
+            ExitStatus::Failed
+        } else {
+            ExitStatus::Deferred
+        });
+    }
     if report.failed > 0 {
         ExitStatus::Failed
     } else if report.deferred > 0 || !complete {

@@ -15,6 +15,8 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, ready};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
@@ -41,10 +43,23 @@ pub struct Pipelined<S> {
     /// What lettre reads next, and how much of it it has read.
     reply: Vec<u8>,
     reply_at: usize,
+    /// Replies read so far in the group being collected.
+    answered: usize,
+    /// Which command of the last group the refusal lettre was handed answers
+    /// (1 for MAIL, 2 for the first RCPT, ...; 0: none), so the caller can
+    /// tell a refused sender (the relay's fault) from a refused recipient.
+    refused_command: Arc<AtomicUsize>,
 }
 
 impl<S> Pipelined<S> {
+    #[cfg(test)]
     pub fn new(inner: S) -> Pipelined<S> {
+        Pipelined::watched(inner, Arc::default())
+    }
+
+    /// As `new`, reporting into `refused_command` which command of a group
+    /// its refusal answered.
+    pub fn watched(inner: S, refused_command: Arc<AtomicUsize>) -> Pipelined<S> {
         Pipelined {
             inner,
             supported: false,
@@ -56,6 +71,8 @@ impl<S> Pipelined<S> {
             refusal: None,
             reply: Vec::new(),
             reply_at: 0,
+            answered: 0,
+            refused_command,
         }
     }
 
@@ -101,6 +118,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Pipelined<S> {
             && (starts_with_ignore_case(buf, b"MAIL FROM:")
                 || starts_with_ignore_case(buf, b"RCPT TO:"))
         {
+            if this.held.is_empty() {
+                this.refused_command.store(0, Ordering::Relaxed);
+            }
             this.held.extend_from_slice(buf);
             this.expect += 1;
             this.answer(PIPELINED_OK);
@@ -162,14 +182,17 @@ impl<S: AsyncRead + Unpin> AsyncRead for Pipelined<S> {
                 if let Some(len) = complete_reply(&this.input) {
                     let reply: Vec<u8> = this.input.drain(..len).collect();
                     this.expect -= 1;
+                    this.answered += 1;
                     if !is_positive(&reply) && this.refusal.is_none() {
                         this.refusal = Some(reply.clone());
+                        this.refused_command.store(this.answered, Ordering::Relaxed);
                     }
                     if this.expect == 0 {
                         // The group is done: the first refusal, else DATA's reply.
                         let outcome = this.refusal.take().unwrap_or(reply);
                         this.held.clear();
                         this.written = 0;
+                        this.answered = 0;
                         this.answer(&outcome);
                     }
                     continue;
@@ -281,7 +304,8 @@ mod tests {
                 ),
             ],
         ));
-        let mut c = BufReader::new(Pipelined::new(client));
+        let refused = Arc::new(AtomicUsize::new(0));
+        let mut c = BufReader::new(Pipelined::watched(client, refused.clone()));
         assert_eq!(line(&mut c).await, "220 ready\r\n");
         c.get_mut().write_all(b"EHLO me\r\n").await.unwrap();
         c.get_mut().flush().await.unwrap();
@@ -294,6 +318,8 @@ mod tests {
         c.get_mut().write_all(b"DATA\r\n").await.unwrap();
         c.get_mut().flush().await.unwrap();
         assert_eq!(line(&mut c).await, "550 5.1.1 <x@y>: User unknown\r\n");
+        // The refusal answered the second command of the group: RCPT.
+        assert_eq!(refused.load(Ordering::Relaxed), 2);
         let seen = server.await.unwrap();
         assert!(seen.ends_with(b"EHLO me\r\nMAIL FROM:<a@b>\r\nRCPT TO:<x@y>\r\nDATA\r\n"));
     }

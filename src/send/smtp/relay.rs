@@ -13,7 +13,10 @@ use lettre::transport::smtp::authentication::DEFAULT_MECHANISMS;
 use lettre::transport::smtp::client::{
     AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters,
 };
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailParameter};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::Mutex;
 
 /// One SMTP relay and its connections, one per sending task.
@@ -28,7 +31,27 @@ pub struct SmtpRelay {
     tls: Option<TlsParameters>,
     credentials: Option<Credentials>,
     hello: ClientId,
-    slots: Vec<Mutex<Option<AsyncSmtpConnection>>>,
+    slots: Vec<Mutex<Option<Open>>>,
+}
+
+/// An open connection, with the marker its pipelining layer (if any) keeps
+/// of which command a refusal answered.
+struct Open {
+    conn: AsyncSmtpConnection,
+    refused_command: Option<Arc<AtomicUsize>>,
+}
+
+/// The part of a transaction a reply answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// MAIL FROM: a refusal is the relay's, never the recipient's.
+    Mail,
+    /// RCPT TO: names the recipient.
+    Rcpt,
+    /// The DATA command itself: the relay's.
+    Data,
+    /// The reply to the message's final `.`: about this message.
+    EndOfData,
 }
 
 impl SmtpRelay {
@@ -80,31 +103,40 @@ impl SmtpRelay {
         })
     }
 
-    /// Opens, secures and logs in one connection.
-    async fn connect(&self) -> Connected {
+    /// Opens, secures and logs in one connection. Every refusal on the way
+    /// (greeting, EHLO, STARTTLS) is the relay's: it breaks the relay for this
+    /// run or rests it, and never fails a recipient.
+    async fn connect(&self) -> Result<Open, Outcome> {
         let r = &self.relay;
-        let connect = async {
-            let mut conn = match (&self.tls, r.tls) {
-                (Some(params), TlsMode::Tls) => self.open_tls(params).await?,
-                _ => self.open_plain().await?,
-            };
-            self.login(&mut conn).await?;
-            Ok(conn)
+        let open = async {
+            match (&self.tls, r.tls) {
+                (Some(params), TlsMode::Tls) => self.open_tls(params).await,
+                _ => self.open_plain().await,
+            }
         };
-        match tokio::time::timeout(r.connect_timeout + r.command_timeout, connect).await {
-            Ok(result) => result,
-            Err(_) => Err(trouble(format!(
-                "{} did not greet within {:?}",
-                r.name(),
-                r.connect_timeout
-            ))),
+        // The connection and the greeting within connect_timeout: a relay
+        // that accepts and never greets is given up on quickly.
+        let mut open = match tokio::time::timeout(r.connect_timeout, open).await {
+            Ok(result) => result.map_err(relay_level)?,
+            Err(_) => {
+                return Err(trouble(format!(
+                    "{} did not greet within {:?}",
+                    r.name(),
+                    r.connect_timeout
+                )));
+            }
+        };
+        match tokio::time::timeout(r.command_timeout, self.login(&mut open.conn)).await {
+            Ok(result) => result.map_err(relay_level)?,
+            Err(_) => return Err(trouble(format!("no reply from {} to the login", r.name()))),
         }
+        Ok(open)
     }
 
     /// Implicit TLS (port 465), through lettre's own connect.
     async fn open_tls(&self, params: &TlsParameters) -> Connected {
         let r = &self.relay;
-        AsyncSmtpConnection::connect_tokio1(
+        let conn = AsyncSmtpConnection::connect_tokio1(
             (r.host.as_str(), r.port),
             Some(r.connect_timeout),
             &self.hello,
@@ -120,6 +152,10 @@ impl SmtpRelay {
             } else {
                 classify(&e, r)
             }
+        })?;
+        Ok(Open {
+            conn,
+            refused_command: None,
         })
     }
 
@@ -133,9 +169,15 @@ impl SmtpRelay {
         let _ = tcp.set_nodelay(true);
         // Pipelining works on the plain text of the commands, so only
         // where there is no TLS underneath lettre.
-        let stream: Box<dyn AsyncTokioStream> = match r.tls {
-            TlsMode::None => Box::new(Pipelined::new(tcp)),
-            _ => Box::new(tcp),
+        let (stream, refused_command): (Box<dyn AsyncTokioStream>, _) = match r.tls {
+            TlsMode::None => {
+                let marker = Arc::new(AtomicUsize::new(0));
+                (
+                    Box::new(Pipelined::watched(tcp, marker.clone())),
+                    Some(marker),
+                )
+            }
+            _ => (Box::new(tcp), None),
         };
         let mut conn = AsyncSmtpConnection::connect_with_transport(stream, &self.hello)
             .await
@@ -152,7 +194,10 @@ impl SmtpRelay {
                     other => other,
                 })?;
         }
-        Ok(conn)
+        Ok(Open {
+            conn,
+            refused_command,
+        })
     }
 
     /// Logs in, when the relay has credentials.
@@ -196,12 +241,16 @@ fn lettre_envelope(envelope: &Envelope) -> std::result::Result<LettreEnvelope, O
 }
 
 impl SmtpRelay {
-    /// The relay did not answer within the command timeout.
-    fn no_reply(&self) -> Outcome {
+    /// The relay did not answer within the timeout for `phase`.
+    fn no_reply(&self, phase: Phase) -> Outcome {
+        let (what, wait) = match phase {
+            Phase::EndOfData => ("the end of the message", self.relay.data_timeout),
+            _ => ("a command", self.relay.command_timeout),
+        };
         let reply = format!(
-            "no reply from {} within {:?}",
+            "no reply from {} to {what} within {:?}",
             self.relay.name(),
-            self.relay.command_timeout
+            wait
         );
         Outcome::Deferred {
             code: None,
@@ -210,36 +259,130 @@ impl SmtpRelay {
         }
     }
 
-    /// What a failed transaction means.
-    fn refused(&self, e: &lettre::transport::smtp::Error) -> Outcome {
-        if e.is_client() {
-            // Refused by lettre before any command: an address
-            // that needs SMTPUTF8 (or a body that needs 8BITMIME)
-            // and a relay without it. No retry through this relay
-            // can succeed; 553 is what such a relay would answer
-            // (RFC 6531). Not a bounce: the address may be fine.
-            return Outcome::Failed {
-                code: 553,
-                reply: format!("{}: {e}", self.relay.name()),
-                bounce: false,
-            };
-        }
-        match classify(e, &self.relay) {
+    /// What a refused command of the transaction means: only RCPT and the
+    /// end of data can fail (or bounce) the recipient.
+    fn refused(&self, phase: Phase, e: &lettre::transport::smtp::Error) -> Outcome {
+        match (phase, classify(e, &self.relay)) {
             // A dropped connection mid-transaction: not the relay's trouble.
-            Outcome::Deferred {
-                code: None, reply, ..
-            } => Outcome::Deferred {
+            (
+                _,
+                Outcome::Deferred {
+                    code: None, reply, ..
+                },
+            ) => Outcome::Deferred {
                 code: None,
                 reply,
                 relay_trouble: false,
             },
-            other => other,
+            (Phase::Mail | Phase::Data, outcome) => relay_level(outcome),
+            (Phase::Rcpt | Phase::EndOfData, outcome) => outcome,
+        }
+    }
+
+    /// One transaction on an open connection: MAIL, RCPT, DATA and the
+    /// message, each reply read and classified by the command it answers.
+    async fn transaction(
+        &self,
+        open: &mut Open,
+        envelope: &LettreEnvelope,
+        message: &[u8],
+    ) -> std::result::Result<Outcome, (Phase, lettre::transport::smtp::Error)> {
+        let conn = &mut open.conn;
+        let mut options = Vec::new();
+        let non_ascii = envelope
+            .from()
+            .is_some_and(|a| !AsRef::<str>::as_ref(a).is_ascii())
+            || envelope
+                .to()
+                .iter()
+                .any(|a| !AsRef::<str>::as_ref(a).is_ascii());
+        if non_ascii {
+            if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
+                return Ok(self.no_smtputf8(envelope));
+            }
+            options.push(MailParameter::SmtpUtfEight);
+        }
+        let command = self.relay.command_timeout;
+        let step = |phase: Phase, r: std::result::Result<_, _>| r.map_err(|e| (phase, e));
+        let from = envelope.from().cloned();
+        let to = envelope.to().first().cloned().expect("one recipient");
+        let mail = tokio::time::timeout(command, conn.command(Mail::new(from, options))).await;
+        let Ok(mail) = mail else {
+            return Ok(self.no_reply(Phase::Mail));
+        };
+        step(Phase::Mail, mail)?;
+        let Ok(rcpt) = tokio::time::timeout(command, conn.command(Rcpt::new(to, vec![]))).await
+        else {
+            return Ok(self.no_reply(Phase::Rcpt));
+        };
+        step(Phase::Rcpt, rcpt)?;
+        let Ok(data) = tokio::time::timeout(command, conn.command(Data)).await else {
+            return Ok(self.no_reply(Phase::Data));
+        };
+        if let Err(e) = data {
+            // Pipelined, MAIL and RCPT were answered together with DATA:
+            // the refusal is for whichever command its marker names.
+            let phase = match open
+                .refused_command
+                .as_ref()
+                .map(|m| m.load(Ordering::Relaxed))
+            {
+                Some(1) => Phase::Mail,
+                Some(2) => Phase::Rcpt,
+                _ => Phase::Data,
+            };
+            return Err((phase, e));
+        }
+        // RFC 5321 4.5.3.2.6: wait up to 10 minutes for the reply to the final
+        // dot; giving up sooner makes a slow relay deliver the message twice.
+        let Ok(sent) = tokio::time::timeout(self.relay.data_timeout, conn.message(message)).await
+        else {
+            return Ok(self.no_reply(Phase::EndOfData));
+        };
+        let response = step(Phase::EndOfData, sent)?;
+        let code: u16 = response.code().into();
+        let text: Vec<&str> = response.message().collect();
+        Ok(Outcome::Sent {
+            reply: format!("{code} {}", text.join(" ")),
+        })
+    }
+
+    /// An address that needs SMTPUTF8, and a relay without it: no retry
+    /// through this relay can succeed, and the address may be fine.
+    fn no_smtputf8(&self, envelope: &LettreEnvelope) -> Outcome {
+        let to = envelope
+            .to()
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        Outcome::Failed {
+            code: 553,
+            reply: format!(
+                "the relay {} does not support SMTPUTF8 (RFC 6531), which {to} needs",
+                self.relay.name()
+            ),
+            bounce: false,
         }
     }
 }
 
 /// A connection, or why there is none.
-type Connected = std::result::Result<AsyncSmtpConnection, Outcome>;
+type Connected = std::result::Result<Open, Outcome>;
+
+/// A refusal before or instead of the transaction (greeting, EHLO, STARTTLS,
+/// MAIL FROM, DATA) says nothing of the recipient: a permanent one makes the
+/// relay unusable for this run, a temporary one rests it.
+fn relay_level(outcome: Outcome) -> Outcome {
+    match outcome {
+        Outcome::Failed { reply, .. } => Outcome::RelayBroken { reply },
+        Outcome::Deferred { code, reply, .. } => Outcome::Deferred {
+            code,
+            reply,
+            relay_trouble: true,
+        },
+        other => other,
+    }
+}
 
 /// The relay itself is unwell: it should rest.
 fn trouble(reply: String) -> Outcome {
@@ -288,36 +431,27 @@ impl Transport for SmtpRelay {
                 let reused = slot.is_some();
                 if slot.is_none() {
                     match self.connect().await {
-                        Ok(conn) => *slot = Some(conn),
+                        Ok(open) => *slot = Some(open),
                         Err(outcome) => return outcome,
                     }
                 }
-                let conn = slot.as_mut().expect("connected above");
-                // lettre's own timeout covers only the connect: bound the whole exchange.
-                let result =
-                    tokio::time::timeout(self.relay.command_timeout, conn.send(&env, message))
-                        .await;
-                match result {
-                    Err(_) => {
-                        *slot = None;
-                        return self.no_reply();
-                    }
-                    Ok(Ok(response)) => {
-                        let code: u16 = response.code().into();
-                        let text: Vec<&str> = response.message().collect();
-                        return Outcome::Sent {
-                            reply: format!("{code} {}", text.join(" ")),
-                        };
-                    }
-                    Ok(Err(e)) => {
-                        if conn.has_broken() {
+                let open = slot.as_mut().expect("connected above");
+                match self.transaction(open, &env, message).await {
+                    Ok(outcome) => {
+                        if !matches!(outcome, Outcome::Sent { .. }) {
+                            // A timeout or a refusal: the connection's state is unknown.
                             *slot = None;
                         }
-                        let retry = !e.is_client() && e.status().is_none() && !e.is_tls();
-                        if reused && !fresh_try && retry {
+                        return outcome;
+                    }
+                    Err((phase, e)) => {
+                        // lettre leaves a refused transaction half open: start afresh.
+                        *slot = None;
+                        let dropped = !e.is_client() && e.status().is_none() && !e.is_tls();
+                        if reused && !fresh_try && dropped {
                             continue;
                         }
-                        return self.refused(&e);
+                        return self.refused(phase, &e);
                     }
                 }
             }
