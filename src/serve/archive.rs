@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::draft::{Draft, long_date};
 use crate::error::{Error, Result};
 use crate::newsletter::Newsletter;
-use crate::render::{self, UNSUBSCRIBE_MARK, escape_html};
+use crate::render::{self, Frame, escape_html};
 use crate::store::Store;
 use jiff::Timestamp;
 use maud::html;
@@ -95,58 +95,16 @@ fn date(config: &Config, issue: &Issue) -> String {
     long_date(day)
 }
 
-/// One issue as a web page: the email's HTML without personal links.
+/// One issue as a web page: the email's HTML framed for the archive, with
+/// sign-up links where the email has personal ones.
 pub fn issue_page(config: &Config, draft: &Draft) -> String {
-    let html = render::render(draft, config).html;
     let prefix = prefix(config);
-    let subscribe = format!("{prefix}/subscribe");
-    let link = format!("color: {};", config.brand_color);
-    let nav = html! {
-        p style="margin: 0; padding: 10px 16px; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 14px; text-align: center;" {
-            a href={ (prefix) "/archive" } style=(link) { "All issues of " (config.name) } " · "
-            a href=(subscribe) style=(link) { "Subscribe" }
-        }
-    }
-    .into_string();
-    let html = without_unsubscribe(&html, &subscribe);
-    let html = html.replace(
-        &format!(
-            "You are receiving {} because you subscribed to it.",
-            escape_html(&config.name)
-        ),
-        &format!(
-            "This is issue #{} of {}, from the archive.",
-            draft.issue,
-            escape_html(&config.name)
-        ),
-    );
-    // The navigation goes first in the body.
-    match html
-        .find("<body")
-        .and_then(|at| html[at..].find('>').map(|end| at + end + 1))
-    {
-        Some(at) => format!("{}{nav}{}", &html[..at], &html[at..]),
-        None => html,
-    }
-}
-
-/// Replaces the paragraph holding the unsubscribe link with a sign-up link
-/// (any other mark with the sign-up URL).
-fn without_unsubscribe(html: &str, subscribe: &str) -> String {
-    let mut html = html.to_string();
-    if let Some(mark) = html.find(UNSUBSCRIBE_MARK)
-        && let Some(open) = html[..mark].rfind("<p")
-        && let Some(open_end) = html[open..].find('>').map(|e| open + e + 1)
-        && let Some(close) = html[mark..].find("</p>").map(|e| mark + e)
-        && open_end <= mark
-    {
-        let link = html! {
-            a href=(subscribe) { "Subscribe" } " to get each issue by email."
-        }
-        .into_string();
-        html.replace_range(open_end..close, &link);
-    }
-    html.replace(UNSUBSCRIBE_MARK, &escape_html(subscribe))
+    let (index_url, subscribe_url) = (format!("{prefix}/archive"), format!("{prefix}/subscribe"));
+    let frame = Frame::Archive {
+        index_url: &index_url,
+        subscribe_url: &subscribe_url,
+    };
+    render::render_html(draft, config, &frame)
 }
 
 /// The Atom feed (RFC 4287) of the published issues.
@@ -218,24 +176,4 @@ pub fn write_static(n: &Newsletter, store: &Store, out: &Path, now: Timestamp) -
     }
     write("feed.xml".into(), feed(config, &issues, now))?;
     Ok(pages)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_unsubscribe_paragraph_becomes_a_sign_up_link() {
-        let html = "<p class=\"f\" style=\"x\"><a href=\"gazette:unsubscribe-url\">Unsubscribe</a> with \
-                    one click · <a href=\"https://n.example/archive/4\">archive</a></p><p>addr</p>";
-        assert_eq!(
-            without_unsubscribe(html, "/subscribe"),
-            "<p class=\"f\" style=\"x\"><a href=\"/subscribe\">Subscribe</a> to get each issue by \
-             email.</p><p>addr</p>"
-        );
-        assert_eq!(
-            without_unsubscribe("<a href=\"gazette:unsubscribe-url\">x</a>", "/s&t"),
-            "<a href=\"/s&amp;t\">x</a>"
-        );
-    }
 }
