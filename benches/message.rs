@@ -4,7 +4,7 @@
 //! comparison. Run with `cargo bench --bench message`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use gazette::config::{Config, DkimKey};
+use gazette::config::DkimKey;
 use gazette::message::dkim::{Algorithm, Signer, generate};
 use gazette::message::token::Secret;
 use gazette::message::{Factory, Kind, Recipient};
