@@ -1,10 +1,9 @@
 //! Messages: the rendered issue becomes one complete, signed email per recipient.
 //!
-//! [`Factory::new`] composes the issue's message once with placeholders
-//! (`template`) and [`Factory::build`] overwrites them with each recipient's
-//! token and Message-ID, byte for byte, or composes in full where a base64 part
-//! hides them. [`Factory::transactional`] makes one-off messages such as a
-//! sign-up's confirmation from the same composer and signers.
+//! [`Factory::new`] composes the issue once with placeholders (`template`);
+//! [`Factory::build`] overwrites them with each recipient's token and
+//! Message-ID byte for byte, or composes in full where base64 hides them.
+//! [`Factory::transactional`] makes one-off messages (a sign-up's confirmation).
 
 mod compose;
 pub mod dkim;
