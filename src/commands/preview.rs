@@ -14,6 +14,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
+use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -72,7 +73,28 @@ fn current(p: &Preview) -> Result<(Newsletter, Loaded, Vec<Loaded>)> {
     Ok((n, loaded, all))
 }
 
-fn error_page(e: &Error) -> String {
+const CSS: &str = "body{font-family:system-ui,sans-serif;margin:16px;background:#eee} \
+    .panes{display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap} \
+    iframe{border:1px solid #999;background:#fff} \
+    pre.text{background:#fff;padding:12px;width:80ch;white-space:pre;overflow:auto;border:1px solid #999} \
+    pre.findings,pre.errors{background:#fff8e1;padding:8px} pre.findings:empty{display:none}";
+
+/// Polls `/version` every second and reloads the page when it changes.
+const SCRIPT: &str = "let v=null;setInterval(async()=>{try{const r=await fetch('/version');\
+    const t=await r.text();if(v!==null&&t!==v)location.reload();v=t;}catch(e){}},1000);";
+
+/// Text escaped by [`escape_html`], which escapes `'` too where maud leaves it:
+/// the text pane holds exactly `escape_html` of the text part (tests/compose.rs
+/// looks for it).
+struct Escaped<'a>(&'a str);
+
+impl Render for Escaped<'_> {
+    fn render_to(&self, buffer: &mut String) {
+        buffer.push_str(&escape_html(self.0));
+    }
+}
+
+fn error_page(e: &Error) -> Markup {
     let text = match e {
         Error::Diagnostics {
             file: source,
@@ -83,7 +105,7 @@ fn error_page(e: &Error) -> String {
             .collect(),
         other => format!("gazette: error: {other}\n"),
     };
-    format!("<pre class=\"errors\">{}</pre>", escape_html(&text))
+    html! { pre.errors { (text) } }
 }
 
 async fn html_part(State(p): State<Arc<Preview>>) -> impl IntoResponse {
@@ -97,9 +119,10 @@ async fn html_part(State(p): State<Arc<Preview>>) -> impl IntoResponse {
             Err(diags) => error_page(&Error::Diagnostics {
                 file: loaded.source.clone(),
                 diags: diags.clone(),
-            }),
+            })
+            .into_string(),
         },
-        Err(e) => error_page(&e),
+        Err(e) => error_page(&e).into_string(),
     };
     Html(body)
 }
@@ -140,34 +163,44 @@ async fn page(State(p): State<Arc<Preview>>) -> impl IntoResponse {
                 .map(|d| d.display(&loaded.source).to_string())
                 .collect();
             match &loaded.parsed {
-                Err(_) => format!("<pre class=\"errors\">{}</pre>", escape_html(&findings)),
+                Err(_) => html! { pre.errors { (findings) } },
                 Ok(parsed) => {
                     let draft = &parsed.draft;
                     let rendered = render::render(draft, config);
                     let (_, text) = rendered.personalise(&render::sample_unsubscribe_url(config));
-                    let size = render::encoded_html_size(&rendered.html);
-                    format!(
-                        "<p class=\"meta\"><b>{subject}</b> &middot; HTML {kb:.1} KB of Gmail's ~102 KB clip limit &middot; {n} finding(s)</p>\
-                         <pre class=\"findings\">{findings}</pre>\
-                         <div class=\"panes\"><div><h2>Desktop, 600px</h2><iframe src=\"/html\" width=\"640\" height=\"900\"></iframe></div>\
-                         <div><h2>Phone, 375px</h2><iframe src=\"/html\" width=\"375\" height=\"900\"></iframe></div>\
-                         <div><h2>Plain text</h2><pre class=\"text\">{text}</pre></div></div>",
-                        subject = escape_html(&draft.subject),
-                        kb = size as f64 / 1024.0,
-                        n = diags.len(),
-                        findings = escape_html(&findings),
-                        text = escape_html(&text),
-                    )
+                    let kb = render::encoded_html_size(&rendered.html) as f64 / 1024.0;
+                    html! {
+                        p.meta {
+                            b { (draft.subject) }
+                            " · HTML " (format!("{kb:.1}")) " KB of Gmail's ~102 KB clip limit · "
+                            (diags.len()) " finding(s)"
+                        }
+                        pre.findings { (findings) }
+                        div.panes {
+                            div { h2 { "Desktop, 600px" } iframe src="/html" width="640" height="900" {} }
+                            div { h2 { "Phone, 375px" } iframe src="/html" width="375" height="900" {} }
+                            div { h2 { "Plain text" } pre.text { (Escaped(&text)) } }
+                        }
+                    }
                 }
             }
         }
     };
-    Html(format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>gazette preview</title><style>\
-         body{{font-family:system-ui,sans-serif;margin:16px;background:#eee}} .panes{{display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap}}\
-         iframe{{border:1px solid #999;background:#fff}} pre.text{{background:#fff;padding:12px;width:80ch;white-space:pre;overflow:auto;border:1px solid #999}}\
-         pre.findings,pre.errors{{background:#fff8e1;padding:8px}} pre.findings:empty{{display:none}}</style></head><body>{body}\
-         <script>let v=null;setInterval(async()=>{{try{{const r=await fetch('/version');const t=await r.text();if(v!==null&&t!==v)location.reload();v=t;}}catch(e){{}}}},1000);</script>\
-         </body></html>"
-    ))
+    Html(
+        html! {
+            (DOCTYPE)
+            html lang="en" {
+                head {
+                    meta charset="utf-8";
+                    title { "gazette preview" }
+                    style { (PreEscaped(CSS)) }
+                }
+                body {
+                    (body)
+                    script { (PreEscaped(SCRIPT)) }
+                }
+            }
+        }
+        .into_string(),
+    )
 }

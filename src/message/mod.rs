@@ -1,36 +1,25 @@
 //! Messages: the rendered issue becomes one complete, signed email per recipient.
 //!
-//! [`Factory::new`] builds the issue's message once with mail-builder, with
-//! placeholders where the recipient's token and Message-ID go, and records
-//! where those placeholders landed in the encoded bytes. [`Factory::build`]
-//! then copies that template and overwrites the placeholders with the
-//! recipient's values, byte for byte: tokens are fixed-length and made of
-//! characters that quoted-printable leaves alone, so line lengths and
-//! encodings stay exactly as mail-builder chose them. Only the To header is
-//! written per recipient. When mail-builder picks base64 for a part (text in a
-//! non-Latin script), placeholders cannot be found and each message is
-//! composed in full instead: slower, equally correct.
+//! [`Factory::new`] composes the issue once with placeholders (`template`);
+//! [`Factory::build`] overwrites them with each recipient's token and
+//! Message-ID byte for byte, or composes in full where base64 hides them.
+//! [`Factory::transactional`] makes one-off messages (a sign-up's confirmation).
 
+mod compose;
 pub mod dkim;
+mod template;
 pub mod token;
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::render::{Rendered, UNSUBSCRIBE_MARK};
-use mail_builder::MessageBuilder;
+use crate::render::Rendered;
+use compose::{ListHeaders, Parts, compose};
 use mail_builder::headers::Header;
 use mail_builder::headers::address::Address;
-use mail_builder::headers::date::Date;
-use mail_builder::headers::raw::Raw;
-use mail_builder::headers::url::URL;
-use token::{MESSAGE_ID_HEX, Secret, TOKEN_LEN};
+use template::{MESSAGE_ID_PLACEHOLDER, Template};
+use token::Secret;
 
 pub use dkim::Signer;
-
-const TOKEN_PLACEHOLDER: &str = "GazetteUnsubscribeTokenPlaceholder00";
-const MESSAGE_ID_PLACEHOLDER: &str = "GazetteMessageIdentifier";
-const _: () =
-    assert!(TOKEN_PLACEHOLDER.len() == TOKEN_LEN && MESSAGE_ID_PLACEHOLDER.len() == MESSAGE_ID_HEX);
 
 /// Who a message goes to. `id` is the subscriber's id; `None` for a test send.
 #[derive(Debug, Clone, Copy)]
@@ -49,36 +38,25 @@ pub enum Kind {
     Test,
 }
 
-/// Builds every recipient's message of one issue.
+/// Builds every recipient's message of one issue, or one-off transactional
+/// messages (a sign-up's confirmation).
 pub struct Factory {
     parts: Parts,
     template: Option<Template>,
-    secret: Secret,
+    /// The issue's list and how its tokens are made; `None` when transactional.
+    list: Option<ListKeys>,
     signers: Vec<Signer>,
-    kind: Kind,
-    list_id: String,
-    issue: u32,
+    /// What Message-IDs say after `gz.`: the issue number, or the message's tag.
+    scope: String,
     domain: String,
 }
 
-/// The per-issue ingredients of a message.
-struct Parts {
-    rendered: Rendered,
-    subject: String,
-    from: (Option<String>, String),
-    reply_to: Option<(Option<String>, String)>,
-    date: i64,
-    base_url: String,
-    unsubscribe_mailto: Option<String>,
-    list_id_header: String,
-    archive_url: String,
-}
-
-/// The message with placeholders, and where each landed in its bytes.
-struct Template {
-    bytes: Vec<u8>,
-    tokens: Vec<Vec<usize>>,
-    message_id: Vec<usize>,
+/// What the tokens and Message-IDs of an issue's messages are made from.
+struct ListKeys {
+    kind: Kind,
+    secret: Secret,
+    list_id: String,
+    issue: u32,
 }
 
 impl Factory {
@@ -96,34 +74,8 @@ impl Factory {
             Kind::List => rendered.subject.clone(),
             Kind::Test => format!("[TEST] {}", rendered.subject),
         };
-        let phrase = if config
-            .name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == ' ')
-        {
-            config.name.clone()
-        } else if config.name.is_ascii() && !config.name.contains(['"', '\\']) {
-            format!("\"{}\"", config.name)
-        } else {
-            String::new()
-        };
-        let list_id_header = format!("{phrase} <{}>", config.list_id)
-            .trim_start()
-            .to_string();
-        let parts = Parts {
-            rendered: rendered.clone(),
-            subject,
-            from: (config.from.name.clone(), config.from.address.clone()),
-            reply_to: config
-                .reply_to
-                .as_ref()
-                .map(|m| (m.name.clone(), m.address.clone())),
-            date,
-            base_url: config.base_url.clone(),
-            unsubscribe_mailto: config.unsubscribe_mailto.clone(),
-            list_id_header,
-            archive_url: format!("{}/archive", config.base_url),
-        };
+        let mut parts = Parts::new(config, rendered, subject, date);
+        parts.list = Some(ListHeaders::new(config));
         let domain = config.domain().to_string();
         let template = Template::locate(
             &parts,
@@ -132,12 +84,36 @@ impl Factory {
         Factory {
             parts,
             template,
-            secret,
+            list: Some(ListKeys {
+                kind,
+                secret,
+                list_id: config.list_id.clone(),
+                issue,
+            }),
             signers,
-            kind,
-            list_id: config.list_id.clone(),
-            issue,
+            scope: issue.to_string(),
             domain,
+        }
+    }
+
+    /// Prepares a one-off message that is not an issue: `content`'s subject
+    /// and parts as they are, no list headers, `Auto-Submitted:
+    /// auto-generated`, a fresh Message-ID `gz.{tag}.…` each time, dated
+    /// `date` (Unix seconds), signed by `signers`.
+    pub fn transactional(
+        config: &Config,
+        tag: &str,
+        content: &Rendered,
+        date: i64,
+        signers: Vec<Signer>,
+    ) -> Factory {
+        Factory {
+            parts: Parts::new(config, content, content.subject.clone(), date),
+            template: None,
+            list: None,
+            signers,
+            scope: tag.to_string(),
+            domain: config.domain().to_string(),
         }
     }
 
@@ -157,31 +133,41 @@ impl Factory {
     }
 
     fn message_id_part(&self, recipient: &Recipient<'_>) -> String {
-        match (self.kind, recipient.id) {
-            (Kind::List, Some(id)) => self.secret.message_id_part(&self.list_id, self.issue, id),
+        match (&self.list, recipient.id) {
+            (Some(l), Some(id)) if l.kind == Kind::List => {
+                l.secret.message_id_part(&l.list_id, l.issue, id)
+            }
             _ => token::random_message_id_part(),
         }
     }
 
     fn format_message_id(&self, part: &str) -> String {
-        format!("gz.{}.{part}@{}", self.issue, self.domain)
+        format!("gz.{}.{part}@{}", self.scope, self.domain)
+    }
+
+    /// `recipient`'s unsubscribe token (test sends get subscriber 0's, which
+    /// the endpoint accepts and ignores); empty for a transactional message.
+    fn token(&self, recipient: &Recipient<'_>) -> String {
+        self.list.as_ref().map_or_else(String::new, |l| {
+            l.secret
+                .unsubscribe_token(&l.list_id, recipient.id.unwrap_or(0))
+        })
     }
 
     /// The unsubscribe URL of `recipient` (test sends get subscriber 0's, which
-    /// the endpoint accepts and ignores).
+    /// the endpoint accepts and ignores). A transactional message has none:
+    /// the answer is then empty.
     pub fn unsubscribe_url(&self, recipient: &Recipient<'_>) -> String {
-        let token = self
-            .secret
-            .unsubscribe_token(&self.list_id, recipient.id.unwrap_or(0));
-        format!("{}/unsubscribe/{token}", self.parts.base_url)
+        match &self.parts.list {
+            Some(list) => format!("{}/unsubscribe/{}", list.base_url, self.token(recipient)),
+            None => String::new(),
+        }
     }
 
     /// Writes `recipient`'s complete message into `out` (cleared first) and
     /// returns its Message-ID.
     pub fn build(&self, recipient: &Recipient<'_>, out: &mut Vec<u8>) -> Result<String> {
-        let token = self
-            .secret
-            .unsubscribe_token(&self.list_id, recipient.id.unwrap_or(0));
+        let token = self.token(recipient);
         let id_part = self.message_id_part(recipient);
         let message_id = self.format_message_id(&id_part);
 
@@ -190,19 +176,7 @@ impl Factory {
         let name = recipient.name.map(str::trim).filter(|n| !n.is_empty());
         Address::new_address(name, recipient.email).write_header(out, 4);
         match &self.template {
-            Some(t) => {
-                let start = out.len();
-                out.extend_from_slice(&t.bytes);
-                let body = &mut out[start..];
-                for slot in &t.tokens {
-                    for (&at, &b) in slot.iter().zip(token.as_bytes()) {
-                        body[at] = b;
-                    }
-                }
-                for (&at, &b) in t.message_id.iter().zip(id_part.as_bytes()) {
-                    body[at] = b;
-                }
-            }
+            Some(t) => t.fill(&token, &id_part, out),
             None => out.extend_from_slice(&compose(&self.parts, &token, &message_id)),
         }
         if !self.signers.is_empty() {
@@ -214,93 +188,6 @@ impl Factory {
         }
         Ok(message_id)
     }
-}
-
-impl Template {
-    /// Composes the message with placeholders and finds them; `None` when a
-    /// part's encoding hides them (base64).
-    fn locate(parts: &Parts, message_id: &str) -> Option<Template> {
-        let bytes = compose(parts, TOKEN_PLACEHOLDER, message_id);
-        let tokens = find_all(&bytes, TOKEN_PLACEHOLDER.as_bytes());
-        let expected = 1
-            + usize::from(parts.unsubscribe_mailto.is_some())
-            + parts.rendered.text.matches(UNSUBSCRIBE_MARK).count()
-            + parts.rendered.html.matches(UNSUBSCRIBE_MARK).count();
-        let ids = find_all(&bytes, MESSAGE_ID_PLACEHOLDER.as_bytes());
-        if tokens.len() != expected || ids.len() != 1 {
-            return None;
-        }
-        Some(Template {
-            bytes,
-            tokens,
-            message_id: ids.into_iter().next()?,
-        })
-    }
-}
-
-/// One whole message with the given token and Message-ID, without To.
-fn compose(parts: &Parts, token: &str, message_id: &str) -> Vec<u8> {
-    let unsubscribe = format!("{}/unsubscribe/{token}", parts.base_url);
-    let (html, text) = parts.rendered.personalise(&unsubscribe);
-    let mut urls = vec![unsubscribe];
-    if let Some(m) = &parts.unsubscribe_mailto {
-        urls.push(format!("mailto:{m}?subject=unsubscribe-{token}"));
-    }
-    let address =
-        |(name, addr): &(Option<String>, String)| Address::new_address(name.clone(), addr.clone());
-    let mut builder = MessageBuilder::new().from(address(&parts.from));
-    if let Some(r) = &parts.reply_to {
-        builder = builder.reply_to(address(r));
-    }
-    builder
-        .subject(parts.subject.as_str())
-        .date(Date::new(parts.date))
-        .message_id(message_id)
-        .header("List-Id", Raw::new(parts.list_id_header.as_str()))
-        .header("List-Unsubscribe", URL::new_list(urls.into_iter()))
-        .header(
-            "List-Unsubscribe-Post",
-            Raw::new("List-Unsubscribe=One-Click"),
-        )
-        .header("List-Archive", URL::new(parts.archive_url.as_str()))
-        .text_body(text)
-        .html_body(html)
-        .write_to_vec()
-        .expect("writing to a Vec cannot fail")
-}
-
-/// Every occurrence of `needle` in `hay`, allowing quoted-printable soft line
-/// breaks (`=\r\n`) between its characters: the byte positions of each character.
-fn find_all(hay: &[u8], needle: &[u8]) -> Vec<Vec<usize>> {
-    let mut found = Vec::new();
-    let mut i = 0;
-    while i < hay.len() {
-        if hay[i] == needle[0]
-            && let Some(positions) = match_at(hay, i, needle)
-        {
-            i = positions[positions.len() - 1] + 1;
-            found.push(positions);
-            continue;
-        }
-        i += 1;
-    }
-    found
-}
-
-fn match_at(hay: &[u8], start: usize, needle: &[u8]) -> Option<Vec<usize>> {
-    let mut positions = Vec::with_capacity(needle.len());
-    let mut j = start;
-    for &c in needle {
-        while hay[j..].starts_with(b"=\r\n") {
-            j += 3;
-        }
-        if *hay.get(j)? != c {
-            return None;
-        }
-        positions.push(j);
-        j += 1;
-    }
-    Some(positions)
 }
 
 /// Loads every configured DKIM key.
@@ -338,18 +225,4 @@ pub fn eml_for(
     let mut out = Vec::new();
     factory.build(&recipient, &mut out)?;
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_placeholders_across_soft_breaks() {
-        let hay = b"xx ABC= \r\nA=\r\nBC AB=\r\nC";
-        assert_eq!(
-            find_all(hay, b"ABC"),
-            vec![vec![3, 4, 5], vec![10, 14, 15], vec![17, 18, 22]]
-        );
-    }
 }

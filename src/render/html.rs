@@ -1,10 +1,11 @@
-//! The HTML part: a complete, table-laid, email-client-safe document.
+//! The HTML part: a complete, table-laid, email-client-safe document, framed
+//! for an inbox or for the archive's page ([`Frame`]).
 //!
 //! Written with maud (everything from the draft is escaped), then its CSS is
 //! inlined into `style=""` with css-inline; the `@media` rules for dark mode and
 //! narrow screens stay in `<style>` as an enhancement only.
 
-use super::UNSUBSCRIBE_MARK;
+use super::{Frame, UNSUBSCRIBE_MARK};
 use crate::config::Config;
 use crate::draft::{Block, Draft, Inline, long_date};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -41,10 +42,10 @@ code { font-family: Menlo, Consolas, monospace; font-size: 14px; background-colo
 }
 "#;
 
-/// Renders the HTML part, CSS inlined.
-pub fn render(draft: &Draft, config: &Config) -> String {
+/// Renders the HTML part in `frame`, CSS inlined.
+pub fn render(draft: &Draft, config: &Config, frame: &Frame<'_>) -> String {
     let css = CSS.replace("BRAND", &config.brand_color);
-    let doc = document(draft, config, &css).into_string();
+    let doc = document(draft, config, frame, &css).into_string();
     let inliner = css_inline::CSSInliner::options()
         .keep_style_tags(false)
         .keep_at_rules(true)
@@ -55,7 +56,7 @@ pub fn render(draft: &Draft, config: &Config) -> String {
         .expect("the built-in stylesheet inlines")
 }
 
-fn document(draft: &Draft, config: &Config, css: &str) -> Markup {
+fn document(draft: &Draft, config: &Config, frame: &Frame<'_>, css: &str) -> Markup {
     let date = long_date(draft.date);
     html! {
         (DOCTYPE)
@@ -70,6 +71,9 @@ fn document(draft: &Draft, config: &Config, css: &str) -> Markup {
                 style { (PreEscaped(css)) }
             }
             body.body {
+                @if let Frame::Archive { index_url, subscribe_url } = frame {
+                    (navigation(config, index_url, subscribe_url))
+                }
                 div.preheader style="display:none;max-height:0;max-width:0;overflow:hidden;mso-hide:all" {
                     (draft.preheader)
                     // Keeps the client from filling the preview with body text.
@@ -109,10 +113,18 @@ fn document(draft: &Draft, config: &Config, css: &str) -> Markup {
                                 }
                             } }
                             tr { td.footer {
-                                p.footer-line { "You are receiving " (config.name) " because you subscribed to it." }
-                                p.footer-line {
-                                    a.footer-link href=(UNSUBSCRIBE_MARK) { "Unsubscribe" } " with one click · "
-                                    a.footer-link href=(config.archive_url(draft.issue)) { "Read it in the archive" }
+                                @match frame {
+                                    Frame::Email => {
+                                        p.footer-line { "You are receiving " (config.name) " because you subscribed to it." }
+                                        p.footer-line {
+                                            a.footer-link href=(UNSUBSCRIBE_MARK) { "Unsubscribe" } " with one click · "
+                                            a.footer-link href=(config.archive_url(draft.issue)) { "Read it in the archive" }
+                                        }
+                                    }
+                                    Frame::Archive { subscribe_url, .. } => {
+                                        p.footer-line { "This is issue #" (draft.issue) " of " (config.name) ", from the archive." }
+                                        p.footer-line { a href=(subscribe_url) { "Subscribe" } " to get each issue by email." }
+                                    }
                                 }
                                 p.footer-line { @for (i, line) in config.postal_address.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
                                     @if i > 0 { br; }
@@ -123,6 +135,17 @@ fn document(draft: &Draft, config: &Config, css: &str) -> Markup {
                     } }
                 }
             }
+        }
+    }
+}
+
+/// The archive page's links above the issue: the index and the sign-up page.
+fn navigation(config: &Config, index_url: &str, subscribe_url: &str) -> Markup {
+    let link = format!("color: {};", config.brand_color);
+    html! {
+        p style="margin: 0; padding: 10px 16px; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 14px; text-align: center;" {
+            a href=(index_url) style=(link) { "All issues of " (config.name) } " · "
+            a href=(subscribe_url) style=(link) { "Subscribe" }
         }
     }
 }

@@ -23,14 +23,33 @@ pub struct Rendered {
     pub text: String,
 }
 
-/// Renders an issue. Fails only if CSS inlining fails, which means a bug in
-/// the built-in stylesheet.
+/// Where an issue's HTML is read, which decides the links around it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frame<'a> {
+    /// In a subscriber's inbox: why they receive it and their own unsubscribe
+    /// link (as [`UNSUBSCRIBE_MARK`]), with a link to the issue in the archive.
+    Email,
+    /// On the archive's page: links to the index and the sign-up page above
+    /// the issue, and a sign-up link where the email has the personal one.
+    Archive {
+        index_url: &'a str,
+        subscribe_url: &'a str,
+    },
+}
+
+/// Renders an issue for email. Panics only if CSS inlining fails, which
+/// means a bug in the built-in stylesheet.
 pub fn render(draft: &Draft, config: &Config) -> Rendered {
     Rendered {
         subject: draft.subject.clone(),
-        html: html::render(draft, config),
+        html: render_html(draft, config, &Frame::Email),
         text: text::render(draft, config),
     }
+}
+
+/// The HTML part alone, in `frame`, CSS inlined.
+pub fn render_html(draft: &Draft, config: &Config, frame: &Frame<'_>) -> String {
+    html::render(draft, config, frame)
 }
 
 impl Rendered {
@@ -71,4 +90,32 @@ pub fn encoded_html_size(html: &str) -> usize {
     let escaped = html.bytes().filter(|&b| b >= 0x7f || b == b'=').count();
     let soft_breaks: usize = html.lines().map(|l| l.len() / 73).sum();
     html.len() + 2 * escaped + 3 * soft_breaks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::newsletter::Newsletter;
+
+    #[test]
+    fn the_archive_frame_links_to_sign_up_and_to_no_one_in_particular() {
+        let n = Newsletter::open(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let draft = n.load_ok(&n.draft_paths().unwrap()[0]).unwrap().draft;
+        let frame = Frame::Archive {
+            index_url: "/nl/archive",
+            subscribe_url: "/nl/subscribe?a&b",
+        };
+        let page = render_html(&draft, &n.config, &frame);
+        for personal in [UNSUBSCRIBE_MARK, "/unsubscribe/", "You are receiving"] {
+            assert!(!page.contains(personal), "{personal} in {page}");
+        }
+        let body = &page[page.find("<body").unwrap()..];
+        let nav = body.find("href=\"/nl/archive\"").unwrap();
+        assert!(nav < body.find("class=\"preheader\"").unwrap(), "{body}");
+        assert!(body.contains("href=\"/nl/subscribe?a&amp;b\""), "{body}");
+        assert!(body.contains(&format!("This is issue #{} of ", draft.issue)));
+        let email = render_html(&draft, &n.config, &Frame::Email);
+        assert_eq!(email, render(&draft, &n.config).html);
+        assert!(email.contains(UNSUBSCRIBE_MARK) && !email.contains("/nl/"));
+    }
 }

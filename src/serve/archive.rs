@@ -1,23 +1,25 @@
 //! The archive: every issue whose list send has begun (a row in the ledger's
-//! `sends` table, so readers who already have it can follow its archive link
-//! while the send goes on), newest first, its page and an Atom feed.
-//!
-//! An issue's page is its email's HTML part rendered from the draft in
-//! `drafts/` with that issue number, with the personal unsubscribe link
-//! swapped for a link to the sign-up page. `gazette archive --out DIR` writes
-//! the same pages as static files at the paths they are served from.
+//! `sends` table, so readers who have it can follow its archive link while the
+//! send goes on), newest first; each issue's page (its email's HTML in
+//! `render::Frame::Archive`, drafts read through the cache) and an Atom feed.
+//! `gazette archive --out DIR` writes the same bytes as static files.
 
+use super::cache::{Cache, CachedDraft, Drafts};
 use super::pages::{layout, prefix};
+use super::{App, cacheable, not_found};
 use crate::config::Config;
 use crate::draft::{Draft, long_date};
 use crate::error::{Error, Result};
 use crate::newsletter::Newsletter;
-use crate::render::{self, UNSUBSCRIBE_MARK, escape_html};
+use crate::render::{self, Frame};
 use crate::store::Store;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
-use maud::html;
-use std::collections::BTreeMap;
+use maud::{PreEscaped, html};
 use std::path::Path;
+use std::sync::Arc;
 
 /// One published issue.
 #[derive(Debug, Clone)]
@@ -28,12 +30,11 @@ pub struct Issue {
     /// When its list send began.
     pub published: Timestamp,
     /// Its draft, when `drafts/` still holds one that parses.
-    pub draft: Option<Draft>,
+    pub draft: Option<Arc<CachedDraft>>,
 }
 
-/// Every published issue, newest first.
-pub fn published(n: &Newsletter, store: &Store) -> Result<Vec<Issue>> {
-    let mut drafts = drafts_by_issue(n)?;
+/// Every published issue, newest first, with its draft from `drafts`.
+pub fn published(drafts: &Drafts, store: &Store) -> Result<Vec<Issue>> {
     let mut issues: Vec<Issue> = store
         .send_records()?
         .into_iter()
@@ -41,22 +42,11 @@ pub fn published(n: &Newsletter, store: &Store) -> Result<Vec<Issue>> {
             issue: r.issue,
             subject: r.subject,
             published: Timestamp::from_second(r.started).unwrap_or(Timestamp::UNIX_EPOCH),
-            draft: drafts.remove(&r.issue),
+            draft: drafts.get(r.issue),
         })
         .collect();
     issues.sort_by_key(|i| std::cmp::Reverse(i.issue));
     Ok(issues)
-}
-
-/// The drafts that parse, by issue number (the first by file name wins).
-fn drafts_by_issue(n: &Newsletter) -> Result<BTreeMap<u32, Draft>> {
-    let mut out = BTreeMap::new();
-    for path in n.draft_paths()? {
-        if let Ok(parsed) = n.load(&path)?.parsed {
-            out.entry(parsed.draft.issue).or_insert(parsed.draft);
-        }
-    }
-    Ok(out)
 }
 
 /// The list of issues.
@@ -89,106 +79,52 @@ pub fn index_page(config: &Config, issues: &[Issue]) -> String {
 /// The date an issue carries: its draft's, else the day its send began.
 fn date(config: &Config, issue: &Issue) -> String {
     let day = match &issue.draft {
-        Some(d) => d.date,
+        Some(d) => d.draft.date,
         None => issue.published.to_zoned(config.timezone.clone()).date(),
     };
     long_date(day)
 }
 
-/// One issue as a web page: the email's HTML without personal links.
+/// One issue as a web page: the email's HTML framed for the archive, with
+/// sign-up links where the email has personal ones.
 pub fn issue_page(config: &Config, draft: &Draft) -> String {
-    let html = render::render(draft, config).html;
     let prefix = prefix(config);
-    let subscribe = format!("{prefix}/subscribe");
-    let link = format!("color: {};", config.brand_color);
-    let nav = html! {
-        p style="margin: 0; padding: 10px 16px; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 14px; text-align: center;" {
-            a href={ (prefix) "/archive" } style=(link) { "All issues of " (config.name) } " · "
-            a href=(subscribe) style=(link) { "Subscribe" }
-        }
-    }
-    .into_string();
-    let html = without_unsubscribe(&html, &subscribe);
-    let html = html.replace(
-        &format!(
-            "You are receiving {} because you subscribed to it.",
-            escape_html(&config.name)
-        ),
-        &format!(
-            "This is issue #{} of {}, from the archive.",
-            draft.issue,
-            escape_html(&config.name)
-        ),
-    );
-    // The navigation goes first in the body.
-    match html
-        .find("<body")
-        .and_then(|at| html[at..].find('>').map(|end| at + end + 1))
-    {
-        Some(at) => format!("{}{nav}{}", &html[..at], &html[at..]),
-        None => html,
-    }
-}
-
-/// Replaces the paragraph holding the unsubscribe link with a sign-up link
-/// (any other mark with the sign-up URL).
-fn without_unsubscribe(html: &str, subscribe: &str) -> String {
-    let mut html = html.to_string();
-    if let Some(mark) = html.find(UNSUBSCRIBE_MARK)
-        && let Some(open) = html[..mark].rfind("<p")
-        && let Some(open_end) = html[open..].find('>').map(|e| open + e + 1)
-        && let Some(close) = html[mark..].find("</p>").map(|e| mark + e)
-        && open_end <= mark
-    {
-        let link = html! {
-            a href=(subscribe) { "Subscribe" } " to get each issue by email."
-        }
-        .into_string();
-        html.replace_range(open_end..close, &link);
-    }
-    html.replace(UNSUBSCRIBE_MARK, &escape_html(subscribe))
+    let (index_url, subscribe_url) = (format!("{prefix}/archive"), format!("{prefix}/subscribe"));
+    let frame = Frame::Archive {
+        index_url: &index_url,
+        subscribe_url: &subscribe_url,
+    };
+    render::render_html(draft, config, &frame)
 }
 
 /// The Atom feed (RFC 4287) of the published issues.
 pub fn feed(config: &Config, issues: &[Issue], now: Timestamp) -> String {
     let base = &config.base_url;
-    let e = escape_html;
     let updated = issues.iter().map(|i| i.published).max().unwrap_or(now);
-    let author = config
-        .from
-        .name
-        .clone()
-        .unwrap_or_else(|| config.name.clone());
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-    xml.push_str(&format!(
-        "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{lang}\">\n\
-         \x20 <id>{base}/feed.xml</id>\n\
-         \x20 <title>{title}</title>\n\
-         \x20 <updated>{updated}</updated>\n\
-         \x20 <link rel=\"self\" type=\"application/atom+xml\" href=\"{base}/feed.xml\"/>\n\
-         \x20 <link rel=\"alternate\" type=\"text/html\" href=\"{base}/archive\"/>\n\
-         \x20 <author><name>{author}</name></author>\n",
-        lang = e(&config.language),
-        base = e(base),
-        title = e(&config.name),
-        author = e(&author),
-    ));
-    for issue in issues {
-        let url = e(&config.archive_url(issue.issue));
-        xml.push_str(&format!(
-            "  <entry>\n    <id>{url}</id>\n    <title>{title}</title>\n    \
-             <updated>{at}</updated>\n    <published>{at}</published>\n    \
-             <link rel=\"alternate\" type=\"text/html\" href=\"{url}\"/>\n",
-            title = e(&issue.subject),
-            at = issue.published,
-        ));
-        if let Some(d) = &issue.draft {
-            xml.push_str(&format!("    <summary>{}</summary>\n", e(&d.preheader)));
+    let author = config.from.name.as_deref().unwrap_or(&config.name);
+    let xml = html! {
+        (PreEscaped("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"))
+        feed xmlns="http://www.w3.org/2005/Atom" "xml:lang"=(config.language) {
+            id { (base) "/feed.xml" }
+            title { (config.name) }
+            updated { (updated) }
+            link rel="self" type="application/atom+xml" href={ (base) "/feed.xml" } {}
+            link rel="alternate" type="text/html" href={ (base) "/archive" } {}
+            author { name { (author) } }
+            @for issue in issues {
+                @let url = config.archive_url(issue.issue);
+                entry {
+                    id { (url) }
+                    title { (issue.subject) }
+                    updated { (issue.published) }
+                    published { (issue.published) }
+                    link rel="alternate" type="text/html" href=(url) {}
+                    @if let Some(d) = &issue.draft { summary { (d.draft.preheader) } }
+                }
+            }
         }
-        xml.push_str("  </entry>\n");
-    }
-    xml.push_str("</feed>\n");
-    xml
+    };
+    xml.into_string() + "\n"
 }
 
 /// Writes the archive as static files under `out`: `archive/index.html`,
@@ -196,7 +132,8 @@ pub fn feed(config: &Config, issues: &[Issue], now: Timestamp) -> String {
 /// Returns how many issue pages it wrote.
 pub fn write_static(n: &Newsletter, store: &Store, out: &Path, now: Timestamp) -> Result<usize> {
     let config = &n.config;
-    let issues = published(n, store)?;
+    let cache = Cache::new(n.clone());
+    let issues = published(&*cache.drafts()?, store)?;
     let write = |rel: String, text: String| -> Result<()> {
         let path = out.join(rel);
         if let Some(dir) = path.parent() {
@@ -209,10 +146,7 @@ pub fn write_static(n: &Newsletter, store: &Store, out: &Path, now: Timestamp) -
     let mut pages = 0;
     for issue in &issues {
         if let Some(d) = &issue.draft {
-            write(
-                format!("archive/{}/index.html", issue.issue),
-                issue_page(config, d),
-            )?;
+            write(format!("archive/{}/index.html", issue.issue), cache.page(d))?;
             pages += 1;
         }
     }
@@ -220,22 +154,56 @@ pub fn write_static(n: &Newsletter, store: &Store, out: &Path, now: Timestamp) -
     Ok(pages)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The published issues, their drafts read through the app's cache.
+async fn issues(app: &Arc<App>) -> Result<Vec<Issue>> {
+    let drafts = app.blocking(|app| app.archive.drafts()).await?;
+    app.with_store(move |s| published(&drafts, s)).await
+}
 
-    #[test]
-    fn the_unsubscribe_paragraph_becomes_a_sign_up_link() {
-        let html = "<p class=\"f\" style=\"x\"><a href=\"gazette:unsubscribe-url\">Unsubscribe</a> with \
-                    one click · <a href=\"https://n.example/archive/4\">archive</a></p><p>addr</p>";
-        assert_eq!(
-            without_unsubscribe(html, "/subscribe"),
-            "<p class=\"f\" style=\"x\"><a href=\"/subscribe\">Subscribe</a> to get each issue by \
-             email.</p><p>addr</p>"
-        );
-        assert_eq!(
-            without_unsubscribe("<a href=\"gazette:unsubscribe-url\">x</a>", "/s&t"),
-            "<a href=\"/s&amp;t\">x</a>"
-        );
+pub async fn index(State(app): State<Arc<App>>) -> Response {
+    match issues(&app).await {
+        Ok(issues) => cacheable(app.page(StatusCode::OK, index_page(&app.config, &issues))),
+        Err(e) => app.failed("the archive", &e),
     }
+}
+
+pub async fn issue(State(app): State<Arc<App>>, UrlPath(issue): UrlPath<String>) -> Response {
+    let Ok(number) = issue.parse::<u32>() else {
+        return not_found(State(app)).await;
+    };
+    let draft = match issues(&app).await {
+        Ok(issues) => issues
+            .into_iter()
+            .find(|i| i.issue == number)
+            .and_then(|i| i.draft),
+        Err(e) => return app.failed("the archive", &e),
+    };
+    let Some(draft) = draft else {
+        return not_found(State(app)).await;
+    };
+    match app.blocking(move |app| Ok(app.archive.page(&draft))).await {
+        Ok(html) => cacheable(app.page(StatusCode::OK, html)),
+        Err(e) => app.failed("the archive", &e),
+    }
+}
+
+pub async fn atom(State(app): State<Arc<App>>) -> Response {
+    let issues = match issues(&app).await {
+        Ok(issues) => issues,
+        Err(e) => return app.failed("the feed", &e),
+    };
+    let now = match crate::clock::now() {
+        Ok(now) => now,
+        Err(e) => return app.failed("the clock", &e),
+    };
+    cacheable(
+        (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/atom+xml; charset=utf-8"),
+            )],
+            feed(&app.config, &issues, now),
+        )
+            .into_response(),
+    )
 }

@@ -1,24 +1,22 @@
 //! The confirmation email of a sign-up, and the transport it goes through.
 //!
-//! A small `multipart/alternative` message from the newsletter's From address
-//! with the signed, expiring link; DKIM-signed like an issue when keys are
-//! configured. It goes through the configured transport (the outbox unless
-//! `[[smtp]]` relays are set, or `GAZETTE_TRANSPORT`), each relay in turn,
-//! with deferrals retried after the config's `retry_delays`.
+//! A small `multipart/alternative` message with the signed, expiring link,
+//! composed by `message::Factory` like an issue (From, Reply-To, domain) and
+//! DKIM-signed when keys are configured. It goes through the configured
+//! transport (the outbox unless `[[smtp]]` relays are set, or
+//! `GAZETTE_TRANSPORT`), each relay in turn, with deferrals retried after the
+//! config's `retry_delays`.
 
 use crate::config::Config;
 use crate::config::Destination as TransportSetting;
 use crate::error::Result;
-use crate::message::Signer;
-use crate::message::token::random_message_id_part;
+use crate::message::{Factory, Recipient, Signer};
+use crate::render::Rendered;
 use crate::send::outbox::Outbox;
 use crate::send::retry::RetryPolicy;
 use crate::send::smtp::SmtpRelay;
 use crate::send::transport::{Envelope, Outcome, Transport};
 use jiff::Timestamp;
-use mail_builder::MessageBuilder;
-use mail_builder::headers::address::Address;
-use mail_builder::headers::date::Date;
 use maud::html;
 
 /// How long a confirmation link works.
@@ -31,7 +29,7 @@ pub fn confirmation(
     name: Option<&str>,
     url: &str,
     now: Timestamp,
-) -> Vec<u8> {
+) -> Result<Vec<u8>> {
     let subject = format!("Confirm your subscription to {}", config.name);
     let text = format!(
         "Please confirm that you want to receive {name} at this address.\r\n\
@@ -65,29 +63,21 @@ pub fn confirmation(
         }
     }
     .into_string();
-    let from = Address::new_address(config.from.name.clone(), config.from.address.clone());
-    let to = Address::new_address(name.map(str::to_string), email.to_string());
-    let message_id = format!(
-        "gz.confirm.{}@{}",
-        random_message_id_part(),
-        config.domain()
-    );
-    let mut builder = MessageBuilder::new().from(from).to(to);
-    if let Some(r) = &config.reply_to {
-        builder = builder.reply_to(Address::new_address(r.name.clone(), r.address.clone()));
-    }
-    builder
-        .subject(subject)
-        .date(Date::new(now.as_second()))
-        .message_id(message_id)
-        .header(
-            "Auto-Submitted",
-            mail_builder::headers::raw::Raw::new("auto-generated"),
-        )
-        .text_body(text)
-        .html_body(html)
-        .write_to_vec()
-        .expect("writing to a Vec cannot fail")
+    let content = Rendered {
+        subject,
+        html,
+        text,
+    };
+    // Unsigned here: `Mailer::send` signs every message it sends.
+    let factory = Factory::transactional(config, "confirm", &content, now.as_second(), Vec::new());
+    let recipient = Recipient {
+        id: None,
+        email,
+        name,
+    };
+    let mut out = Vec::new();
+    factory.build(&recipient, &mut out)?;
+    Ok(out)
 }
 
 /// Sends single messages through the configured transport.
@@ -172,7 +162,7 @@ mod tests {
         let config = Config::parse(std::path::Path::new("/n"), &Source::new("c", text)).unwrap();
         let url = "https://platformnotes.example/confirm/TOKEN";
         let now = Timestamp::from_second(1_800_000_000).unwrap();
-        let bytes = confirmation(&config, "ada@example.org", Some("Ada"), url, now);
+        let bytes = confirmation(&config, "ada@example.org", Some("Ada"), url, now).unwrap();
         let msg = String::from_utf8(bytes).unwrap();
         assert!(
             msg.contains("From: \"Platform Notes\" <editor@platformnotes.example>\r\n"),
@@ -184,5 +174,7 @@ mod tests {
         assert!(msg.contains("@platformnotes.example>"));
         assert!(msg.contains(url));
         assert!(!msg.contains("List-Unsubscribe"));
+        assert!(msg.contains("Auto-Submitted: auto-generated\r\n"), "{msg}");
+        assert!(msg.contains("Message-ID: <gz.confirm."), "{msg}");
     }
 }

@@ -7,6 +7,7 @@
 //! the store is used from blocking threads, one request at a time.
 
 pub mod archive;
+mod cache;
 mod http;
 mod mail;
 mod pages;
@@ -33,8 +34,9 @@ pub const BODY_LIMIT: usize = 16 * 1024;
 
 /// Everything the handlers share.
 pub struct App {
-    newsletter: Newsletter,
     config: Config,
+    /// The archive's drafts and pages, until a draft file changes.
+    archive: cache::Cache,
     secret: Secret,
     store: Mutex<Store>,
     mailer: Mailer,
@@ -44,11 +46,22 @@ impl App {
     pub fn new(newsletter: Newsletter, secret: Secret, store: Store, mailer: Mailer) -> App {
         App {
             config: newsletter.config.clone(),
-            newsletter,
+            archive: cache::Cache::new(newsletter),
             secret,
             store: Mutex::new(store),
             mailer,
         }
+    }
+
+    /// Runs `f` on a blocking thread (file system, rendering).
+    async fn blocking<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&App) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let app = Arc::clone(self);
+        tokio::task::spawn_blocking(move || f(&app))
+            .await
+            .map_err(|e| Error::Failed(format!("a blocking task failed: {e}")))?
     }
 
     /// Runs `f` with the store on a blocking thread.
@@ -56,13 +69,11 @@ impl App {
         self: &Arc<Self>,
         f: impl FnOnce(&mut Store) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let app = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
+        self.blocking(move |app| {
             let mut store = app.store.lock().unwrap_or_else(|e| e.into_inner());
             f(&mut store)
         })
         .await
-        .map_err(|e| Error::Failed(format!("a store task failed: {e}")))?
     }
 
     /// A page with its status.
@@ -106,11 +117,11 @@ pub fn router(app: Arc<App>) -> Router {
             "/unsubscribe/{token}",
             get(unsubscribe::page).post(unsubscribe::post),
         )
-        .route("/archive", get(archive_index))
-        .route("/archive/", get(archive_index))
-        .route("/archive/{issue}", get(archive_issue))
-        .route("/archive/{issue}/", get(archive_issue))
-        .route("/feed.xml", get(feed))
+        .route("/archive", get(archive::index))
+        .route("/archive/", get(archive::index))
+        .route("/archive/{issue}", get(archive::issue))
+        .route("/archive/{issue}/", get(archive::issue))
+        .route("/feed.xml", get(archive::atom))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(http::harden))
@@ -153,69 +164,4 @@ fn cacheable(mut response: Response) -> Response {
         HeaderValue::from_static("public, max-age=300"),
     );
     response
-}
-
-async fn archive_index(State(app): State<Arc<App>>) -> Response {
-    let newsletter = app.newsletter.clone();
-    match app
-        .with_store(move |s| archive::published(&newsletter, s))
-        .await
-    {
-        Ok(issues) => {
-            cacheable(app.page(StatusCode::OK, archive::index_page(&app.config, &issues)))
-        }
-        Err(e) => app.failed("the archive", &e),
-    }
-}
-
-async fn archive_issue(
-    State(app): State<Arc<App>>,
-    axum::extract::Path(issue): axum::extract::Path<String>,
-) -> Response {
-    let Ok(number) = issue.parse::<u32>() else {
-        return not_found(State(app)).await;
-    };
-    let newsletter = app.newsletter.clone();
-    let issues = match app
-        .with_store(move |s| archive::published(&newsletter, s))
-        .await
-    {
-        Ok(issues) => issues,
-        Err(e) => return app.failed("the archive", &e),
-    };
-    match issues
-        .into_iter()
-        .find(|i| i.issue == number)
-        .and_then(|i| i.draft)
-    {
-        Some(draft) => {
-            cacheable(app.page(StatusCode::OK, archive::issue_page(&app.config, &draft)))
-        }
-        None => not_found(State(app)).await,
-    }
-}
-
-async fn feed(State(app): State<Arc<App>>) -> Response {
-    let newsletter = app.newsletter.clone();
-    let issues = match app
-        .with_store(move |s| archive::published(&newsletter, s))
-        .await
-    {
-        Ok(issues) => issues,
-        Err(e) => return app.failed("the feed", &e),
-    };
-    let now = match crate::clock::now() {
-        Ok(now) => now,
-        Err(e) => return app.failed("the clock", &e),
-    };
-    cacheable(
-        (
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/atom+xml; charset=utf-8"),
-            )],
-            archive::feed(&app.config, &issues, now),
-        )
-            .into_response(),
-    )
 }

@@ -104,16 +104,19 @@ pub async fn submit(
             .secret
             .confirm_token(&app.config.list_id, subscriber.id as u64, expires);
         let url = format!("{}/confirm/{token}", app.config.base_url);
-        let message = mail::confirmation(
-            &app.config,
-            &subscriber.email,
-            subscriber.name.as_deref(),
-            &url,
-            now,
-        );
         let app = Arc::clone(&app);
         tokio::spawn(async move {
-            match app.mailer.send(&subscriber.email, message).await {
+            let sent = match mail::confirmation(
+                &app.config,
+                &subscriber.email,
+                subscriber.name.as_deref(),
+                &url,
+                now,
+            ) {
+                Ok(message) => app.mailer.send(&subscriber.email, message).await,
+                Err(e) => Err(e.to_string()),
+            };
+            match sent {
                 Ok(reply) => eprintln!(
                     "gazette: sent the confirmation to subscriber {}: {reply}",
                     subscriber.id

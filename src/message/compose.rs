@@ -1,0 +1,116 @@
+//! One whole message (without To) composed with mail-builder from the parts a
+//! [`super::Factory`] holds. The template with placeholders, the full
+//! composition a base64 part forces, and one-off transactional messages all
+//! come from [`compose`], so their headers cannot drift apart.
+
+use crate::config::Config;
+use crate::render::Rendered;
+use mail_builder::MessageBuilder;
+use mail_builder::headers::address::Address;
+use mail_builder::headers::date::Date;
+use mail_builder::headers::raw::Raw;
+use mail_builder::headers::url::URL;
+
+/// The ingredients of a message that are the same for every recipient.
+pub(super) struct Parts {
+    pub rendered: Rendered,
+    pub subject: String,
+    pub from: (Option<String>, String),
+    pub reply_to: Option<(Option<String>, String)>,
+    pub date: i64,
+    /// The list headers of an issue; `None` for a transactional message,
+    /// which says `Auto-Submitted: auto-generated` instead.
+    pub list: Option<ListHeaders>,
+}
+
+/// The RFC 2369 / RFC 8058 headers of a list message.
+pub(super) struct ListHeaders {
+    pub base_url: String,
+    pub unsubscribe_mailto: Option<String>,
+    pub list_id_header: String,
+    pub archive_url: String,
+}
+
+impl Parts {
+    pub(super) fn new(config: &Config, rendered: &Rendered, subject: String, date: i64) -> Parts {
+        Parts {
+            rendered: rendered.clone(),
+            subject,
+            from: (config.from.name.clone(), config.from.address.clone()),
+            reply_to: config
+                .reply_to
+                .as_ref()
+                .map(|m| (m.name.clone(), m.address.clone())),
+            date,
+            list: None,
+        }
+    }
+}
+
+impl ListHeaders {
+    pub(super) fn new(config: &Config) -> ListHeaders {
+        let phrase = if config
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == ' ')
+        {
+            config.name.clone()
+        } else if config.name.is_ascii() && !config.name.contains(['"', '\\']) {
+            format!("\"{}\"", config.name)
+        } else {
+            String::new()
+        };
+        ListHeaders {
+            base_url: config.base_url.clone(),
+            unsubscribe_mailto: config.unsubscribe_mailto.clone(),
+            list_id_header: format!("{phrase} <{}>", config.list_id)
+                .trim_start()
+                .to_string(),
+            archive_url: format!("{}/archive", config.base_url),
+        }
+    }
+}
+
+/// One whole message with the given Message-ID and unsubscribe token (the
+/// token is unused by a transactional message, which has no list headers).
+pub(super) fn compose(parts: &Parts, token: &str, message_id: &str) -> Vec<u8> {
+    let address =
+        |(name, addr): &(Option<String>, String)| Address::new_address(name.clone(), addr.clone());
+    let mut builder = MessageBuilder::new().from(address(&parts.from));
+    if let Some(r) = &parts.reply_to {
+        builder = builder.reply_to(address(r));
+    }
+    let builder = builder
+        .subject(parts.subject.as_str())
+        .date(Date::new(parts.date))
+        .message_id(message_id);
+    let (builder, html, text) = match &parts.list {
+        Some(list) => {
+            let unsubscribe = format!("{}/unsubscribe/{token}", list.base_url);
+            let (html, text) = parts.rendered.personalise(&unsubscribe);
+            let mut urls = vec![unsubscribe];
+            if let Some(m) = &list.unsubscribe_mailto {
+                urls.push(format!("mailto:{m}?subject=unsubscribe-{token}"));
+            }
+            let builder = builder
+                .header("List-Id", Raw::new(list.list_id_header.as_str()))
+                .header("List-Unsubscribe", URL::new_list(urls.into_iter()))
+                .header(
+                    "List-Unsubscribe-Post",
+                    Raw::new("List-Unsubscribe=One-Click"),
+                )
+                .header("List-Archive", URL::new(list.archive_url.as_str()));
+            (builder, html, text)
+        }
+        None => (
+            builder.header("Auto-Submitted", Raw::new("auto-generated")),
+            parts.rendered.html.clone(),
+            parts.rendered.text.clone(),
+        ),
+    };
+    builder
+        .text_body(text)
+        .html_body(html)
+        .write_to_vec()
+        .expect("writing to a Vec cannot fail")
+}
