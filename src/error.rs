@@ -30,6 +30,10 @@ pub enum Error {
         path: String,
         source: rusqlite::Error,
     },
+    /// Something else holds what this command needs (another send's lock):
+    /// a later run can do it.
+    #[error("{0}")]
+    Busy(String),
     /// Anything else that went wrong while working.
     #[error("{0}")]
     Failed(String),
@@ -41,6 +45,17 @@ impl Error {
     pub fn status(&self) -> ExitStatus {
         match self {
             Error::Diagnostics { .. } | Error::Input(_) | Error::Address(_) => ExitStatus::Usage,
+            // A full disk loses nothing (the ledger is transactional): a later
+            // run, with room, resumes.
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull => {
+                ExitStatus::Deferred
+            }
+            Error::Store { source, .. }
+                if source.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) =>
+            {
+                ExitStatus::Deferred
+            }
+            Error::Busy(_) => ExitStatus::Deferred,
             Error::Io { .. } | Error::Store { .. } | Error::Failed(_) => ExitStatus::Failed,
         }
     }

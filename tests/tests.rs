@@ -2,6 +2,7 @@
 //! in `support/`.
 
 mod compose;
+mod edges;
 mod message;
 mod relays;
 mod schedule;

@@ -10,7 +10,7 @@ pub fn run(n: &Newsletter, args: StatusArgs) -> Result<ExitStatus> {
     let store = n.store()?;
     let records = match &args.draft {
         Some(path) => {
-            let draft = n.load_ok(&n.resolve(path))?.draft;
+            let draft = n.load_ok(&n.existing_draft(path)?)?.draft;
             match store.send_record(draft.issue)? {
                 Some(r) => vec![r],
                 None => {

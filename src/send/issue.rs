@@ -221,7 +221,7 @@ impl ListSend<'_> {
     ) -> Result<Sent> {
         let config = self.config;
         let Some(_lock) = crate::lock::try_acquire(config)? else {
-            return Err(Error::Failed(format!(
+            return Err(Error::Busy(format!(
                 "another gazette send is running (it holds {}); wait for it to finish",
                 config.data_dir().join("send.lock").display()
             )));

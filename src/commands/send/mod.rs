@@ -187,14 +187,17 @@ async fn list_send(
     } else {
         ""
     };
-    confirm(
+    if !confirm(
         &format!(
             "Send issue #{issue} to {} subscriber{} through {names}{resume}?",
             thousands(to_send),
             if to_send == 1 { "" } else { "s" }
         ),
         args.yes,
-    )?;
+    )? {
+        eprintln!("gazette: not sent");
+        return Ok(ExitStatus::Failed);
+    }
     let mut stop = Stop::listen()?;
     let Sent { report, complete } = send.run(store, progress, &mut stop).await?;
     summarise(&report, args.json, issue);
@@ -267,9 +270,10 @@ fn summarise(report: &Report, json: bool, issue: u32) {
 }
 
 /// Asks on a terminal; without one, `--yes` is required.
-fn confirm(question: &str, yes: bool) -> Result<()> {
+/// Whether to go on: `--yes`, or "y" at the prompt.
+fn confirm(question: &str, yes: bool) -> Result<bool> {
     if yes {
-        return Ok(());
+        return Ok(true);
     }
     if !std::io::stdin().is_terminal() {
         return Err(Error::Input(format!(
@@ -281,11 +285,7 @@ fn confirm(question: &str, yes: bool) -> Result<()> {
     std::io::stdin()
         .read_line(&mut answer)
         .map_err(Error::io("cannot read the answer"))?;
-    if matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
-        Ok(())
-    } else {
-        Err(Error::Input("not sent".into()))
-    }
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
 }
 
 /// 12,345.
