@@ -167,7 +167,13 @@ pub struct SendArgs {
     pub include_new: bool,
     /// Override the configured transport: smtp://HOST:PORT, smtp://HOST:PORT?tls=starttls,
     /// smtps://HOST:PORT (user name as user@HOST; password from GAZETTE_SMTP_PASSWORD), outbox:DIR
-    #[arg(long, env = "GAZETTE_TRANSPORT", value_name = "URL")]
+    // The value may name a user and host: --help never shows it.
+    #[arg(
+        long,
+        env = "GAZETTE_TRANSPORT",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub transport: Option<String>,
     /// Connections per relay (overrides `connections`)
     #[arg(long, value_name = "N")]

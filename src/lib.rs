@@ -14,6 +14,7 @@ pub mod draft;
 pub mod error;
 pub mod exit;
 pub(crate) mod fields;
+pub(crate) mod files;
 pub(crate) mod lock;
 pub mod message;
 pub mod newsletter;

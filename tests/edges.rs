@@ -156,3 +156,34 @@ fn a_broken_draft_that_is_not_due_does_not_stop_send_due() {
         schedule.stdout
     );
 }
+
+#[test]
+fn help_never_shows_the_transport_from_the_environment() {
+    let n = Newsletter::example();
+    let run = n.run(
+        &["send", "--help"],
+        &[(
+            "GAZETTE_TRANSPORT",
+            "smtps://editor@mail.secret-host.example",
+        )],
+    );
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains("GAZETTE_TRANSPORT"), "{}", run.stdout);
+    assert!(!run.stdout.contains("secret-host"), "{}", run.stdout);
+}
+
+#[test]
+fn a_secret_file_that_never_ends_is_refused() {
+    let n = Newsletter::example();
+    n.configure("secret_file = \"/dev/zero\"");
+    let run = n.run(
+        &["render", DRAFT, "--format", "eml", "--to", "a@example.org"],
+        &[("GAZETTE_SECRET", "")],
+    );
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(
+        run.stderr.contains("larger than 1024 KiB"),
+        "{}",
+        run.stderr
+    );
+}

@@ -71,7 +71,8 @@ impl Serve {
                     .with_hint("leave the key out for the default wording");
                 t.diags.push(d);
             } else {
-                serve.consent = words;
+                // `{name}`, as in the default wording, is the newsletter's name.
+                serve.consent = words.replace("{name}", name);
             }
         }
         if let Some(header) = t.opt_str("trusted_proxy_header") {
@@ -125,6 +126,13 @@ mod tests {
         let serve = Serve::read(&mut f, Some(&name));
         f.finish();
         (serve, diags.into_iter().map(|d| d.message).collect())
+    }
+
+    #[test]
+    fn consent_wording_fills_in_the_name() {
+        let (serve, diags) = read("[serve]\nconsent = \"Send me {name}, weekly.\"\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(serve.consent, "Send me Platform Notes, weekly.");
     }
 
     #[test]

@@ -46,7 +46,7 @@ impl Signer {
     /// Loads the key a `[[dkim]]` entry names; the algorithm is read from the key.
     pub fn load(key: &DkimKey) -> Result<Signer> {
         let path = key.key_file.display().to_string();
-        let pem = std::fs::read(&key.key_file)
+        let pem = crate::files::read_small(&key.key_file)
             .map_err(Error::io(format!("cannot read the DKIM key {path}")))?;
         let der = PrivateKeyDer::from_pem_slice(&pem)
             .map_err(|_| Error::Input(format!("the DKIM key {path} is not a PEM private key")))?;

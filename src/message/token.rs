@@ -51,7 +51,7 @@ impl Secret {
                 "no secret for unsubscribe tokens: {SECRET_HINT}"
             )));
         };
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = crate::files::read_small_text(path).map_err(|e| {
             let shown = path.display();
             match e.kind() {
                 std::io::ErrorKind::NotFound => Error::Input(format!(

@@ -66,7 +66,7 @@ impl SmtpRelay {
                 let mut params = TlsParameters::builder(relay.host.clone());
                 if let Some(ca) = &relay.ca_file {
                     // A setting that points nowhere is a config error (exit 2).
-                    let pem = std::fs::read(ca).map_err(|e| {
+                    let pem = crate::files::read_small(ca).map_err(|e| {
                         Error::Input(format!(
                             "cannot read the ca_file {}: {}",
                             ca.display(),
@@ -395,7 +395,7 @@ fn trouble(reply: String) -> Outcome {
 
 fn password(relay: &Relay) -> Result<String> {
     if let Some(path) = &relay.password_file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = crate::files::read_small_text(path).map_err(|e| {
             Error::Input(format!(
                 "cannot read the password_file {}: {}",
                 path.display(),

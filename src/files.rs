@@ -1,0 +1,49 @@
+//! The small files gazette is pointed at (the token secret, DKIM keys, CA
+//! certificates, the relay password), read with a limit, so that a setting
+//! naming `/dev/zero` or a log file is an error, not gigabytes of memory.
+
+use std::io::Read;
+use std::path::Path;
+
+/// The most gazette reads of such a file: far more than any key or CA bundle.
+pub const MAX_SMALL_FILE: u64 = 1024 * 1024;
+
+/// Reads `path`, refusing one larger than [`MAX_SMALL_FILE`].
+pub fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_SMALL_FILE + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SMALL_FILE {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "larger than {} KiB, the most gazette reads",
+                MAX_SMALL_FILE / 1024
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// As [`read_small`], as UTF-8 text.
+pub fn read_small_text(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(read_small(path)?)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endless_file_is_refused_at_the_limit() {
+        let err = read_small(Path::new("/dev/zero")).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+        assert!(err.to_string().contains("larger than 1024 KiB"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let ok = dir.path().join("secret");
+        std::fs::write(&ok, "abc\n").unwrap();
+        assert_eq!(read_small_text(&ok).unwrap(), "abc\n");
+    }
+}
