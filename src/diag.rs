@@ -100,6 +100,9 @@ pub struct Diagnostic {
     pub message: String,
     pub span: Range<usize>,
     pub hint: Option<String>,
+    /// The span is a secret (a password written in the config): the line is
+    /// shown up to it, with `…` in its place.
+    pub secret: bool,
 }
 
 impl Diagnostic {
@@ -109,6 +112,7 @@ impl Diagnostic {
             message: message.into(),
             span,
             hint: None,
+            secret: false,
         }
     }
 
@@ -118,11 +122,18 @@ impl Diagnostic {
             message: message.into(),
             span,
             hint: None,
+            secret: false,
         }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Shows the line up to the span, and `…` for the span and what follows.
+    pub fn hiding_the_span(mut self) -> Diagnostic {
+        self.secret = true;
         self
     }
 
@@ -149,6 +160,7 @@ impl fmt::Display for DisplayDiagnostic<'_> {
             message,
             span,
             hint,
+            secret,
         } = self.diag;
         let kind = match severity {
             Severity::Error => "error",
@@ -164,11 +176,16 @@ impl fmt::Display for DisplayDiagnostic<'_> {
         let start = self.source.floor(span.start);
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let line_text = text[line_start..line_end].trim_end_matches('\r');
+        let mut line_text = text[line_start..line_end].trim_end_matches('\r');
+        let mut shown_end = "";
+        if *secret {
+            line_text = &text[line_start..start.min(line_start + line_text.len())];
+            shown_end = "…";
+        }
         let number = line.to_string();
         let pad = " ".repeat(number.len());
         writeln!(f, "{pad} |")?;
-        writeln!(f, "{number} | {line_text}")?;
+        writeln!(f, "{number} | {line_text}{shown_end}")?;
         // Tabs stay tabs so that the caret lines up however they are shown.
         let lead: String = text[line_start..start]
             .chars()
@@ -182,11 +199,13 @@ impl fmt::Display for DisplayDiagnostic<'_> {
             })
             .collect();
         // The shown line may end before `start` (a span on a trailing CR).
-        let end = self
-            .source
-            .floor(span.end)
-            .min(line_start + line_text.len())
-            .max(start);
+        let end = if *secret {
+            start
+        } else {
+            self.source.floor(span.end)
+        }
+        .min(line_start + line_text.len())
+        .max(start);
         let width = UnicodeWidthStr::width(&text[start..end]).max(1);
         writeln!(f, "{pad} | {lead}{}", "^".repeat(width))?;
         if let Some(hint) = hint {
@@ -274,5 +293,17 @@ mod tests {
             let _ = Diagnostic::error(span, "x").display(&src).to_string();
             let _ = src.line_col(1);
         }
+    }
+
+    #[test]
+    fn a_secret_line_is_shown_only_up_to_its_key() {
+        let src = Source::new("c.toml", "[[smtp]]\npassword = \"hunter2\"\n");
+        let d = Diagnostic::error(20..29, "no").hiding_the_span();
+        let shown = d.display(&src).to_string();
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(
+            shown.contains("2 | password = …\n  |            ^\n"),
+            "{shown}"
+        );
     }
 }

@@ -317,4 +317,17 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn a_password_in_the_config_is_never_shown() {
+        let text = "name = \"N\"\nfrom = \"N <n@news.example.org>\"\nbase_url = \"https://e.org\"\npostal_address = \"1 Road\"\n[[smtp]]\nhost = \"h.example\"\npassword = \"hunter2\"\n";
+        let source = crate::diag::Source::new("c", text);
+        let diags = crate::config::Config::parse(Path::new("/n"), &source).unwrap_err();
+        let shown: String = diags
+            .iter()
+            .map(|d| d.display(&source).to_string())
+            .collect();
+        assert!(shown.contains("never goes in the config"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
 }

@@ -121,6 +121,7 @@ pub(super) fn read_relays(
         let username = f.opt_str("username").map(|s| s.into_inner());
         if let Some(p) = f.take("password") {
             let d = Diagnostic::error(p.span(), "the SMTP password never goes in the config")
+                .hiding_the_span()
                 .with_hint("set GAZETTE_SMTP_PASSWORD, or `password_file = \"...\"` naming a file that holds it");
             f.diags.push(d);
         }
