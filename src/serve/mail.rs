@@ -19,6 +19,21 @@ use crate::send::transport::{Envelope, Outcome, Transport};
 use jiff::Timestamp;
 use maud::html;
 
+/// Why a confirmation mail did not go.
+#[derive(Debug, thiserror::Error)]
+pub enum Undelivered {
+    #[error("it could not be composed: {0}")]
+    Unwritten(crate::error::Error),
+    #[error("it could not be signed: {0}")]
+    Unsigned(crate::error::Error),
+    #[error("the address was refused: {0}")]
+    Refused(String),
+    #[error("no relay would take it: {0}")]
+    Relay(String),
+    #[error("it was still deferred after every retry: {0}")]
+    Deferred(String),
+}
+
 /// How long a confirmation link works.
 pub const CONFIRM_HOURS: i64 = 48;
 
@@ -122,27 +137,30 @@ impl Mailer {
 
     /// Signs and sends `message` to `to`, trying each relay, and again after
     /// each of the retry delays while the relays defer. Returns the reply.
-    pub async fn send(&self, to: &str, message: Vec<u8>) -> std::result::Result<String, String> {
+    pub async fn send(&self, to: &str, message: Vec<u8>) -> std::result::Result<String, Undelivered> {
         let mut message = message;
         let mut signatures = String::new();
         for signer in &self.signers {
-            signatures.push_str(&signer.sign(&message).map_err(|e| e.to_string())?);
+            let signature = signer.sign(&message).map_err(Undelivered::Unsigned)?;
+            signatures.push_str(&signature);
         }
         message.splice(0..0, signatures.into_bytes());
         let envelope = Envelope {
             from: self.envelope_from.clone(),
             to: to.to_string(),
         };
-        let mut last = String::from("no transport");
+        let mut last = Undelivered::Deferred("no transport".into());
         for wait in self.retry.waits() {
             tokio::time::sleep(wait).await;
             for route in &self.routes {
                 match route.send(&envelope, &message).await {
                     Outcome::Sent { reply } => return Ok(reply),
-                    Outcome::Deferred { reply, .. } => last = reply,
-                    Outcome::Failed { reply, .. }
-                    | Outcome::AuthFailed { reply }
-                    | Outcome::RelayBroken { reply } => return Err(reply),
+                    Outcome::Deferred { reply, .. } => last = Undelivered::Deferred(reply),
+                    Outcome::Failed { reply, .. } => return Err(Undelivered::Refused(reply)),
+                    // The relay's own trouble: the next relay may do.
+                    Outcome::AuthFailed { reply } | Outcome::RelayBroken { reply } => {
+                        last = Undelivered::Relay(reply)
+                    }
                 }
             }
         }

@@ -114,7 +114,7 @@ pub async fn submit(
                 now,
             ) {
                 Ok(message) => app.mailer.send(&subscriber.email, message).await,
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(mail::Undelivered::Unwritten(e)),
             };
             match sent {
                 Ok(reply) => eprintln!(
