@@ -57,7 +57,8 @@ say "building gazette (cargo build --release)"
 (cd "$repo" && cargo build --release --quiet --bin gazette)
 target=$(cd "$repo" && cargo metadata --format-version 1 --no-deps |
     /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-gazette=$target/release/gazette
+# GAZETTE_BENCH_BIN: another gazette binary to measure (an older build, to compare).
+gazette=${GAZETTE_BENCH_BIN:-$target/release/gazette}
 [[ -x $gazette ]] || die "no $gazette after the build"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gazette-bench.XXXXXX")
