@@ -137,7 +137,11 @@ impl Mailer {
 
     /// Signs and sends `message` to `to`, trying each relay, and again after
     /// each of the retry delays while the relays defer. Returns the reply.
-    pub async fn send(&self, to: &str, message: Vec<u8>) -> std::result::Result<String, Undelivered> {
+    pub async fn send(
+        &self,
+        to: &str,
+        message: Vec<u8>,
+    ) -> std::result::Result<String, Undelivered> {
         let mut message = message;
         let mut signatures = String::new();
         for signer in &self.signers {
