@@ -27,6 +27,8 @@ pub enum AddressError {
     NoDot(String),
     #[error("`{0}` has an invalid domain `{1}`")]
     Domain(String, String),
+    #[error("`{0}` has a domain that is a number or an IP address, not a mail domain")]
+    NumericTld(String),
 }
 
 /// A mailbox: an optional display name and an address.
@@ -113,6 +115,11 @@ pub fn normalize(raw: &str) -> Result<String, AddressError> {
             return Err(AddressError::Domain(raw.to_string(), domain));
         }
     }
+    // A top-level domain is never all digits (RFC 3696 2): `a@127.0.0.1` or
+    // `a@1.2` names a host, not a mail domain.
+    if labels.last().is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit())) {
+        return Err(AddressError::NumericTld(raw.to_string()));
+    }
     Ok(format!("{local}@{domain}"))
 }
 
@@ -130,6 +137,19 @@ mod tests {
             Mailbox::parse("\"Q\" <q@z.io>").unwrap().name.as_deref(),
             Some("Q")
         );
+    }
+
+    #[test]
+    fn numeric_top_level_domains_and_ip_like_hosts_are_refused() {
+        for bad in ["a@127.0.0.1", "a@1.2", "a@example.123"] {
+            assert_eq!(
+                normalize(bad),
+                Err(AddressError::NumericTld(bad.to_string())),
+                "{bad}"
+            );
+        }
+        assert!(normalize("a@1password.com").is_ok());
+        assert!(normalize("a@mail.example.xn--p1ai").is_ok());
     }
 
     #[test]
