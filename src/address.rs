@@ -117,7 +117,10 @@ pub fn normalize(raw: &str) -> Result<String, AddressError> {
     }
     // A top-level domain is never all digits (RFC 3696 2): `a@127.0.0.1` or
     // `a@1.2` names a host, not a mail domain.
-    if labels.last().is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit())) {
+    if labels
+        .last()
+        .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
+    {
         return Err(AddressError::NumericTld(raw.to_string()));
     }
     Ok(format!("{local}@{domain}"))

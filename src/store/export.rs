@@ -34,9 +34,28 @@ impl Store {
     }
 }
 
+/// Text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or a
+/// carriage return first) gets a leading `'`, as OWASP advises for CSV;
+/// [`restore`] takes it off again on import.
+pub(super) fn defuse(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) || restore(text) != text {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// The text [`defuse`] was given.
+pub(super) fn restore(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r', '\'']) => rest,
+        _ => text,
+    }
+}
+
 /// One subscriber's cells, in the order of [`EXPORT_HEADER`].
 fn record(s: &Subscriber) -> [String; 12] {
-    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let opt = |v: &Option<String>| v.as_deref().map(defuse).unwrap_or_default();
     let time = |t: Option<jiff::Timestamp>| t.map(stamp).unwrap_or_default();
     [
         s.id.to_string(),
@@ -93,5 +112,42 @@ mod tests {
             String::from_utf8(again).unwrap(),
             String::from_utf8(exported).unwrap()
         );
+    }
+
+    #[test]
+    fn names_that_look_like_formulas_are_defused_and_read_back() {
+        for name in [
+            "=HYPERLINK(\"x\")",
+            "+1",
+            "-2",
+            "@SUM(A1)",
+            "'=quoted",
+            "plain",
+        ] {
+            let cell = defuse(name);
+            assert!(!cell.starts_with(['=', '+', '-', '@']), "{cell}");
+            assert_eq!(restore(&cell), name);
+        }
+        let now = "2026-12-06T09:00:00Z".parse().unwrap();
+        let options = ImportOptions {
+            source: Source::Import("a.csv".into()),
+            resubscribe: false,
+            dry_run: false,
+        };
+        let mut store = Store::open_in_memory().unwrap();
+        let text = "email,name\nada@example.com,=cmd|' /C calc'!A0\n";
+        store
+            .import(&parse(text.as_bytes()).unwrap(), &options, now)
+            .unwrap();
+        let mut exported = Vec::new();
+        store.export(&mut exported).unwrap();
+        let exported = String::from_utf8(exported).unwrap();
+        assert!(exported.contains(",'=cmd|"), "{exported}");
+        let mut second = Store::open_in_memory().unwrap();
+        second
+            .import(&parse(exported.as_bytes()).unwrap(), &options, now)
+            .unwrap();
+        let ada = second.get_by_email("ada@example.com").unwrap().unwrap();
+        assert_eq!(ada.name.as_deref(), Some("=cmd|' /C calc'!A0"));
     }
 }

@@ -5,6 +5,7 @@
 //! bytes. A bad row is reported with its line and skipped; duplicates in the
 //! file are folded together before the store sees them (see [`super::merge`]).
 
+use super::export::restore;
 use super::header::{Field, FileProblem, Layout};
 use super::merge::{self, Incoming, Outcome};
 use super::subscriber::{UnknownName, clean_name};
@@ -196,13 +197,16 @@ fn row(layout: &Layout, cells: &[&str]) -> Result<Incoming, RowProblem> {
             .transpose()
     };
     let email = address::normalize(get(Field::Email).unwrap_or(""))?;
-    let name = get(Field::Name).and_then(clean_name).or_else(|| {
-        let parts: Vec<&str> = [Field::FirstName, Field::LastName]
-            .into_iter()
-            .filter_map(get)
-            .collect();
-        clean_name(&parts.join(" "))
-    });
+    let name = get(Field::Name)
+        .map(restore)
+        .and_then(clean_name)
+        .or_else(|| {
+            let parts: Vec<&str> = [Field::FirstName, Field::LastName]
+                .into_iter()
+                .filter_map(get)
+                .collect();
+            clean_name(&parts.join(" "))
+        });
     let unsubscribed = time(Field::Unsubscribed, "unsubscribed")?;
     let cleaned = time(Field::Cleaned, "clean_time")?;
     let mut status = match get(Field::Status) {
@@ -238,7 +242,7 @@ fn row(layout: &Layout, cells: &[&str]) -> Result<Incoming, RowProblem> {
         consent: Consent {
             at: time(Field::ConsentAt, "consent_at")?,
             how: Some(get(Field::ConsentHow).unwrap_or("import").to_string()),
-            text: get(Field::ConsentText).map(str::to_string),
+            text: get(Field::ConsentText).map(|t| restore(t).to_string()),
             ip: get(Field::ConsentIp)
                 .or_else(|| get(Field::ConfirmIp))
                 .map(str::to_string),
