@@ -165,6 +165,10 @@ pub struct SendArgs {
     /// Also send to subscribers who became active after this send began
     #[arg(long)]
     pub include_new: bool,
+    /// Put the failed recipients back in the queue first (after a relay
+    /// or SMTPUTF8 problem is fixed); bounced addresses stay bounced
+    #[arg(long, conflicts_with_all = ["due", "test"])]
+    pub retry_failed: bool,
     /// Override the configured transport: smtp://HOST:PORT, smtp://HOST:PORT?tls=starttls,
     /// smtps://HOST:PORT (user name as user@HOST; password from GAZETTE_SMTP_PASSWORD), outbox:DIR
     // The value may name a user and host: --help never shows it.

@@ -54,6 +54,13 @@ pub fn run(n: &Newsletter, args: StatusArgs) -> Result<ExitStatus> {
             }));
             continue;
         }
+        // Complete means no one is left to try, not that everyone got it.
+        let state = match (state, c.failed) {
+            ("complete", failed) if failed > 0 => {
+                format!("complete with {failed} failed (send --retry-failed retries them)")
+            }
+            (state, _) => state.to_string(),
+        };
         outln!(
             "issue #{}: {state}: sent {}, deferred {}, failed {}, pending {}, skipped {}; last attempt {}",
             record.issue,

@@ -112,6 +112,31 @@ impl Store {
         tx.commit().map_err(&fail)
     }
 
+    /// Puts the failed recipients of `issue` back to pending, except those
+    /// whose address bounced or who left the list; reopens the send when any
+    /// went back. Returns how many.
+    pub fn retry_failed(&mut self, issue: u32, now: i64) -> Result<u64> {
+        let fail = self.error();
+        let tx = self.write()?;
+        let n = tx
+            .execute(
+                "UPDATE deliveries SET state = 'pending', next_attempt = NULL, updated = ?2
+                 WHERE issue = ?1 AND state = 'failed' AND subscriber_id IN
+                     (SELECT id FROM subscribers WHERE status = 'active')",
+                params![issue, now],
+            )
+            .map_err(&fail)?;
+        if n > 0 {
+            tx.execute(
+                "UPDATE sends SET completed = NULL WHERE issue = ?1",
+                [issue],
+            )
+            .map_err(&fail)?;
+        }
+        tx.commit().map_err(&fail)?;
+        Ok(n as u64)
+    }
+
     /// Defers every recipient of `issue` not yet tried, with the relay's
     /// reply, until `next_attempt` (when no relay can take mail); returns how
     /// many. Their attempts are not counted: nothing was sent to them.

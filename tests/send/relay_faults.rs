@@ -87,3 +87,43 @@ fn an_unreachable_relay_ends_the_run_in_seconds_with_everyone_deferred() {
         );
     }
 }
+
+#[test]
+fn retry_failed_puts_the_failed_back_and_status_says_so_until_then() {
+    let _machine = shared();
+    let n = Newsletter::new("retry_delays = []");
+    let emails = n.subscribe(5);
+    // Every recipient refused for good (smtp-sink's 500 5.3.0: not a bounce).
+    let refusing = SmtpServer::sink(&["-f", "RCPT"]);
+    n.send(&["--transport", &refusing.url()]).assert_code(1);
+    let status = n.run(&["status"], &[]);
+    assert!(
+        status
+            .stdout
+            .contains("complete with 5 failed (send --retry-failed retries them)"),
+        "{}",
+        status.stdout
+    );
+    drop(refusing);
+    // Without the flag there is nothing to do; with it, the five go again.
+    let healthy = SmtpServer::sink(&[]);
+    let again = n.send(&["--transport", &healthy.url()]);
+    again.assert_code(0);
+    assert_eq!(healthy.received().len(), 0);
+    let retried = n.send(&["--transport", &healthy.url(), "--retry-failed"]);
+    retried.assert_code(0);
+    assert!(
+        retried
+            .stderr
+            .contains("5 failed recipients back in the queue"),
+        "{}",
+        retried.stderr
+    );
+    assert_everyone_once(&n, &healthy.received(), &emails, 0);
+    let status = n.run(&["status"], &[]);
+    assert!(
+        status.stdout.contains("issue #41: complete: sent 5"),
+        "{}",
+        status.stdout
+    );
+}

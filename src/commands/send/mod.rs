@@ -72,6 +72,15 @@ fn send_one(n: &Newsletter, path: &Path, args: &SendArgs, retry_before: i64) -> 
     // Two drafts of one issue: the ledger could send only one of them.
     n.check_unique(draft.issue, &resolved)?;
     let mut store = n.store()?;
+    if args.retry_failed && !args.dry_run {
+        let back = store.retry_failed(draft.issue, now.as_second())?;
+        eprintln!(
+            "gazette: issue #{}: {} failed recipient{} back in the queue",
+            draft.issue,
+            thousands(back),
+            if back == 1 { "" } else { "s" }
+        );
+    }
     if args.dry_run {
         let counted = issue::dry_run(&store, draft.issue, &factory)?;
         report_dry_run(draft.issue, counted, args.json);
@@ -160,6 +169,11 @@ async fn list_send(
     if to_send == 0 {
         if args.due {
             // Only deferred recipients whose backoff has not passed: nothing is due.
+            if args.verbose {
+                eprintln!(
+                    "gazette: issue #{issue}: nothing is due (the deferred wait for their next attempt)"
+                );
+            }
             return Ok(ExitStatus::Ok);
         }
         if existing.is_some() {
