@@ -187,3 +187,18 @@ fn a_secret_file_that_never_ends_is_refused() {
         run.stderr
     );
 }
+
+#[test]
+fn a_dry_run_finds_a_missing_password_file() {
+    let n = Newsletter::new(
+        "[[smtp]]\nhost = \"smtp.example.net\"\nusername = \"editor\"\npassword_file = \"data/smtp-password\"\n",
+    );
+    n.subscribe(2);
+    let run = n.run(&["send", DRAFT, "--dry-run"], &[]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(
+        run.stderr.contains("cannot read the password_file"),
+        "{}",
+        run.stderr
+    );
+}

@@ -82,6 +82,9 @@ fn send_one(n: &Newsletter, path: &Path, args: &SendArgs, retry_before: i64) -> 
         );
     }
     if args.dry_run {
+        // The relays as a real send would set them up (password and CA files
+        // read), without connecting: a dry run finds what the send would.
+        runtime.block_on(async { issue::routes(&destination, &overrides).map(drop) })?;
         let counted = issue::dry_run(&store, draft.issue, &factory)?;
         report_dry_run(draft.issue, counted, args.json);
         return Ok(ExitStatus::Ok);
