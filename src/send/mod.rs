@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod plan;
 pub mod rate;
 pub mod retry;
+pub mod settle;
 pub mod signal;
 pub mod smtp;
 pub mod transport;

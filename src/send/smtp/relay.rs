@@ -3,7 +3,7 @@
 //! reconnecting once when a reused connection turns out closed.
 
 use super::pipeline::Pipelined;
-use super::reply::{classify, tls_refused};
+use super::reply::{classify, lettre_envelope, relay_level, tls_refused, trouble};
 use crate::config::{Relay, TlsMode};
 use crate::error::{Error, Result};
 use crate::send::transport::{Envelope, Outcome, Sending, Transport};
@@ -223,23 +223,6 @@ impl SmtpRelay {
     }
 }
 
-/// lettre's envelope for ours; an address it cannot take is refused as a
-/// relay would refuse it (553).
-fn lettre_envelope(envelope: &Envelope) -> std::result::Result<LettreEnvelope, Outcome> {
-    let (Ok(from), Ok(to)) = (envelope.from.parse(), envelope.to.parse()) else {
-        return Err(Outcome::Failed {
-            code: 553,
-            reply: format!("invalid envelope address {}", envelope.to),
-            bounce: false,
-        });
-    };
-    LettreEnvelope::new(Some(from), vec![to]).map_err(|e| Outcome::Failed {
-        code: 553,
-        reply: e.to_string(),
-        bounce: false,
-    })
-}
-
 impl SmtpRelay {
     /// The relay did not answer within the timeout for `phase`.
     fn no_reply(&self, phase: Phase) -> Outcome {
@@ -368,30 +351,6 @@ impl SmtpRelay {
 
 /// A connection, or why there is none.
 type Connected = std::result::Result<Open, Outcome>;
-
-/// A refusal before or instead of the transaction (greeting, EHLO, STARTTLS,
-/// MAIL FROM, DATA) says nothing of the recipient: a permanent one makes the
-/// relay unusable for this run, a temporary one rests it.
-fn relay_level(outcome: Outcome) -> Outcome {
-    match outcome {
-        Outcome::Failed { reply, .. } => Outcome::RelayBroken { reply },
-        Outcome::Deferred { code, reply, .. } => Outcome::Deferred {
-            code,
-            reply,
-            relay_trouble: true,
-        },
-        other => other,
-    }
-}
-
-/// The relay itself is unwell: it should rest.
-fn trouble(reply: String) -> Outcome {
-    Outcome::Deferred {
-        code: None,
-        reply,
-        relay_trouble: true,
-    }
-}
 
 fn password(relay: &Relay) -> Result<String> {
     if let Some(path) = &relay.password_file {

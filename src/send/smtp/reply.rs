@@ -1,9 +1,11 @@
-//! Reading SMTP replies: lettre's errors turned into an [`Outcome`], so that
+//! Reading SMTP replies: lettre's errors turned into an [`Outcome`] (and what a
+//! refusal before the transaction means), so that
 //! the send loop acts on a classification (transient, permanent, a bounce, a
 //! refused login, broken TLS) and never on a reply's text.
 
 use crate::config::Relay;
-use crate::send::transport::Outcome;
+use crate::send::transport::{Envelope, Outcome};
+use lettre::address::Envelope as LettreEnvelope;
 
 /// Turns a lettre error into an outcome.
 pub fn classify(e: &lettre::transport::smtp::Error, relay: &Relay) -> Outcome {
@@ -59,6 +61,47 @@ pub fn no_such_user(code: u16, reply: &str) -> bool {
     match enhanced {
         Some(w) => w.starts_with("5.1."),
         None => matches!(code, 550 | 551 | 553),
+    }
+}
+
+/// lettre's envelope for ours; an address it cannot take is refused as a
+/// relay would refuse it (553).
+pub fn lettre_envelope(envelope: &Envelope) -> std::result::Result<LettreEnvelope, Outcome> {
+    let (Ok(from), Ok(to)) = (envelope.from.parse(), envelope.to.parse()) else {
+        return Err(Outcome::Failed {
+            code: 553,
+            reply: format!("invalid envelope address {}", envelope.to),
+            bounce: false,
+        });
+    };
+    LettreEnvelope::new(Some(from), vec![to]).map_err(|e| Outcome::Failed {
+        code: 553,
+        reply: e.to_string(),
+        bounce: false,
+    })
+}
+
+/// A refusal before or instead of the transaction (greeting, EHLO, STARTTLS,
+/// MAIL FROM, DATA) says nothing of the recipient: a permanent one makes the
+/// relay unusable for this run, a temporary one rests it.
+pub fn relay_level(outcome: Outcome) -> Outcome {
+    match outcome {
+        Outcome::Failed { reply, .. } => Outcome::RelayBroken { reply },
+        Outcome::Deferred { code, reply, .. } => Outcome::Deferred {
+            code,
+            reply,
+            relay_trouble: true,
+        },
+        other => other,
+    }
+}
+
+/// The relay itself is unwell: it should rest.
+pub fn trouble(reply: String) -> Outcome {
+    Outcome::Deferred {
+        code: None,
+        reply,
+        relay_trouble: true,
     }
 }
 
