@@ -5,7 +5,6 @@
 //! when the fix is guessable ("did you mean `links`?").
 
 use std::fmt;
-use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
@@ -43,13 +42,9 @@ impl Source {
         path: &Path,
         name: impl Into<String>,
     ) -> std::io::Result<(Source, Option<Diagnostic>)> {
-        let mut bytes = Vec::new();
-        std::fs::File::open(path)?
-            .take(MAX_SOURCE_BYTES + 1)
-            .read_to_end(&mut bytes)?;
+        let (bytes, more) = crate::files::read_at_most(path, MAX_SOURCE_BYTES)?;
         let name = name.into();
-        if bytes.len() as u64 > MAX_SOURCE_BYTES {
-            bytes.truncate(MAX_SOURCE_BYTES as usize);
+        if more {
             let text = String::from_utf8_lossy(&bytes).into_owned();
             let at = text.len();
             let d = Diagnostic::error(

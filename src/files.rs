@@ -1,6 +1,7 @@
-//! The small files gazette is pointed at (the token secret, DKIM keys, CA
-//! certificates, the relay password), read with a limit, so that a setting
-//! naming `/dev/zero` or a log file is an error, not gigabytes of memory.
+//! Files read with a limit, so that a setting naming `/dev/zero` or a log file
+//! is an error, not gigabytes of memory: the small files gazette is pointed at
+//! (the token secret, DKIM keys, CA certificates, the relay password) and,
+//! through `diag::Source::read`, drafts and the config.
 
 use std::io::Read;
 use std::path::Path;
@@ -8,13 +9,21 @@ use std::path::Path;
 /// The most gazette reads of such a file: far more than any key or CA bundle.
 pub const MAX_SMALL_FILE: u64 = 1024 * 1024;
 
-/// Reads `path`, refusing one larger than [`MAX_SMALL_FILE`].
-pub fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+/// Reads at most `limit` bytes of `path`; the flag says whether there was more.
+pub fn read_at_most(path: &Path, limit: u64) -> std::io::Result<(Vec<u8>, bool)> {
     let mut bytes = Vec::new();
     std::fs::File::open(path)?
-        .take(MAX_SMALL_FILE + 1)
+        .take(limit + 1)
         .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_SMALL_FILE {
+    let more = bytes.len() as u64 > limit;
+    bytes.truncate(limit as usize);
+    Ok((bytes, more))
+}
+
+/// Reads `path`, refusing one larger than [`MAX_SMALL_FILE`].
+pub fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+    let (bytes, more) = read_at_most(path, MAX_SMALL_FILE)?;
+    if more {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             format!(

@@ -242,16 +242,25 @@ impl Newsletter {
 }
 
 fn glimpse(path: &Path) -> Glimpse {
+    match Source::read(path, "") {
+        Ok((source, None)) => glimpse_text(path, &source.text),
+        _ => glimpse_text(path, ""),
+    }
+}
+
+/// The glimpse of a draft already read (check has every draft loaded).
+pub fn glimpse_of(loaded: &Loaded) -> Glimpse {
+    glimpse_text(&loaded.path, &loaded.source.text)
+}
+
+fn glimpse_text(path: &Path, text: &str) -> Glimpse {
     let mut g = Glimpse {
         path: path.to_path_buf(),
         issue: None,
         issue_span: 0..0,
         date: None,
     };
-    let Ok((source, None)) = Source::read(path, "") else {
-        return g;
-    };
-    let Ok(table) = crate::fields::parse(&source.text) else {
+    let Ok(table) = crate::fields::parse(text) else {
         return g;
     };
     for (key, value) in table.into_inner() {

@@ -5,18 +5,20 @@ use crate::diag::Diagnostic;
 use crate::draft::Draft;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
-use crate::newsletter::{Glimpse, Loaded, Newsletter};
+use crate::newsletter::{Glimpse, Loaded, Newsletter, glimpse_of};
 
 pub fn run(n: &Newsletter, args: CheckArgs) -> Result<ExitStatus> {
     let config = &n.config;
     let all: Vec<Loaded> = n.load_all()?;
-    let chosen: Vec<Loaded> = if args.drafts.is_empty() {
-        all.iter().map(|l| n.load(&l.path)).collect::<Result<_>>()?
+    // Every draft is read once: those named are read on their own only when
+    // they were named (they may lie outside drafts/).
+    let named: Vec<Loaded> = (args.drafts.iter())
+        .map(|p| n.load(&n.existing_draft(p)?))
+        .collect::<Result<_>>()?;
+    let chosen: Vec<&Loaded> = if args.drafts.is_empty() {
+        all.iter().collect()
     } else {
-        args.drafts
-            .iter()
-            .map(|p| n.load(&n.existing_draft(p)?))
-            .collect::<Result<_>>()?
+        named.iter().collect()
     };
     if chosen.is_empty() {
         return Err(Error::Input(format!(
@@ -31,8 +33,8 @@ pub fn run(n: &Newsletter, args: CheckArgs) -> Result<ExitStatus> {
     let now = crate::clock::now().ok();
 
     let (mut errors, mut warnings) = (0, 0);
-    let glimpses = n.glimpses()?;
-    for loaded in &chosen {
+    let glimpses: Vec<Glimpse> = all.iter().map(glimpse_of).collect();
+    for &loaded in &chosen {
         let mut diags = n.findings(loaded, &others, now);
         diags.extend(same_issue(n, loaded, &glimpses));
         for d in &diags {

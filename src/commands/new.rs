@@ -11,12 +11,15 @@ use std::io::Write;
 
 pub fn run(n: &Newsletter, args: NewArgs) -> Result<ExitStatus> {
     let config = &n.config;
-    let (highest, latest) = scan(n)?;
+    // Every draft's issue and date, read leniently (a draft with errors counts).
+    let glimpses = n.glimpses()?;
+    let highest = glimpses.iter().filter_map(|g| g.issue).max().unwrap_or(0);
+    let latest = glimpses.iter().filter_map(|g| g.date).max();
     let issue = args.issue.unwrap_or(highest + 1);
     if issue == 0 {
         return Err(Error::Input("--issue must be 1 or more".into()));
     }
-    if let Some(other) = n.glimpses()?.into_iter().find(|g| g.issue == Some(issue)) {
+    if let Some(other) = glimpses.iter().find(|g| g.issue == Some(issue)) {
         return Err(Error::Input(format!(
             "{} is issue #{issue} already; gazette never writes a second draft of an issue",
             n.display(&other.path)
@@ -61,15 +64,6 @@ pub fn next_publish_day(after: Date, day: jiff::civil::Weekday) -> Date {
         d = d.tomorrow().expect("dates this far out are not drafts");
     }
     d
-}
-
-/// The highest issue number and the latest date among drafts, read leniently
-/// so that a draft with errors still counts.
-fn scan(n: &Newsletter) -> Result<(u32, Option<Date>)> {
-    let glimpses = n.glimpses()?;
-    let highest = glimpses.iter().filter_map(|g| g.issue).max().unwrap_or(0);
-    let latest = glimpses.iter().filter_map(|g| g.date).max();
-    Ok((highest, latest))
 }
 
 fn skeleton(config: &Config, issue: u32, date: Date) -> String {

@@ -201,11 +201,16 @@ mod tests {
     use crate::config::relay::TlsMode;
     use crate::diag::Source;
 
-    fn config(extra: &str) -> Result<crate::config::Config, Vec<Diagnostic>> {
+    /// A minimal config with `extra` after it.
+    fn source(extra: &str) -> Source {
         let text = format!(
             "name = \"N\"\nfrom = \"N <n@news.example.org>\"\nbase_url = \"https://e.org\"\npostal_address = \"1 Road\"\n{extra}"
         );
-        crate::config::Config::parse(Path::new("/n"), &Source::new("c", text))
+        Source::new("c", text)
+    }
+
+    fn config(extra: &str) -> Result<crate::config::Config, Vec<Diagnostic>> {
+        crate::config::Config::parse(Path::new("/n"), &source(extra))
     }
 
     #[test]
@@ -320,8 +325,7 @@ mod tests {
 
     #[test]
     fn a_password_in_the_config_is_never_shown() {
-        let text = "name = \"N\"\nfrom = \"N <n@news.example.org>\"\nbase_url = \"https://e.org\"\npostal_address = \"1 Road\"\n[[smtp]]\nhost = \"h.example\"\npassword = \"hunter2\"\n";
-        let source = crate::diag::Source::new("c", text);
+        let source = source("[[smtp]]\nhost = \"h.example\"\npassword = \"hunter2\"\n");
         let diags = crate::config::Config::parse(Path::new("/n"), &source).unwrap_err();
         let shown: String = diags
             .iter()
