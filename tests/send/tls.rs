@@ -7,9 +7,9 @@ use crate::support::{
 };
 use std::process::Command as Process;
 
-#[test]
-fn aiosmtpd_with_starttls_and_auth_gets_one_message_per_subscriber_addressed_to_them() {
-    let _machine = shared();
+/// aiosmtpd requiring STARTTLS with a certificate from a new CA, and a
+/// newsletter configured to trust that CA.
+fn starttls_newsletter() -> (Pki, SmtpServer, Newsletter) {
     let pki = Pki::new();
     let server = SmtpServer::aiosmtpd(&pki, Tls::StartTls);
     let n = Newsletter::new(&aiosmtpd_config(
@@ -17,6 +17,13 @@ fn aiosmtpd_with_starttls_and_auth_gets_one_message_per_subscriber_addressed_to_
         Tls::StartTls,
         Some(&pki.ca()),
     ));
+    (pki, server, n)
+}
+
+#[test]
+fn aiosmtpd_with_starttls_and_auth_gets_one_message_per_subscriber_addressed_to_them() {
+    let _machine = shared();
+    let (_pki, server, n) = starttls_newsletter();
     let emails = n.subscribe(20);
     let run = n.send_with_password(PASSWORD, &["--json"]);
     run.assert_code(0);
@@ -71,13 +78,7 @@ fn aiosmtpd_with_starttls_and_auth_gets_one_message_per_subscriber_addressed_to_
 #[test]
 fn aiosmtpd_refusing_the_password_stops_the_send_with_nothing_failed() {
     let _machine = shared();
-    let pki = Pki::new();
-    let server = SmtpServer::aiosmtpd(&pki, Tls::StartTls);
-    let n = Newsletter::new(&aiosmtpd_config(
-        server.port,
-        Tls::StartTls,
-        Some(&pki.ca()),
-    ));
+    let (_pki, server, n) = starttls_newsletter();
     n.subscribe(6);
     let run = n.send_with_password("not the password", &[]);
     run.assert_code(2);
@@ -138,13 +139,7 @@ fn aiosmtpd_certificate_from_an_unknown_ca_is_refused_at_once() {
 #[test]
 fn aiosmtpd_test_send_reaches_only_the_test_addresses_and_records_nothing() {
     let _machine = shared();
-    let pki = Pki::new();
-    let server = SmtpServer::aiosmtpd(&pki, Tls::StartTls);
-    let n = Newsletter::new(&aiosmtpd_config(
-        server.port,
-        Tls::StartTls,
-        Some(&pki.ca()),
-    ));
+    let (_pki, server, n) = starttls_newsletter();
     n.subscribe(3);
     let run = n.send_with_password(
         PASSWORD,
