@@ -10,8 +10,12 @@ use axum::response::Response;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
-/// The path segments followed by a secret token.
-const TOKEN_PATHS: [&str; 2] = ["/unsubscribe/", "/confirm/"];
+/// The path segments followed by a secret token, in any letter case.
+const TOKEN_WORDS: [&str; 2] = ["unsubscribe", "confirm"];
+
+/// A run of this many token characters (base64url) in one segment is taken
+/// for a token, or a piece of one, whatever route it was sent to.
+const TOKEN_RUN: usize = 16;
 
 /// Logs one line per request: method, path (tokens redacted), status, time.
 pub async fn log(request: Request, next: Next) -> Response {
@@ -27,17 +31,74 @@ pub async fn log(request: Request, next: Next) -> Response {
     response
 }
 
-/// A path fit for a log: a token replaced by `[token]`, at most 200 characters.
+/// A path fit for a log, at most 200 characters: whatever follows an
+/// `unsubscribe` or `confirm` segment (in any case, percent-encoded or not),
+/// and any segment holding a run of [`TOKEN_RUN`] token characters, becomes
+/// `[token]`, so that no misspelt link puts a token in the log.
 pub fn redact(path: &str) -> String {
-    for marker in TOKEN_PATHS {
-        if let Some(at) = path.find(marker) {
-            let rest = &path[at + marker.len()..];
-            if !rest.is_empty() {
-                return format!("{}{marker}[token]", &path[..at]);
+    let mut shown: Vec<&str> = Vec::new();
+    let mut segments = path.split('/');
+    while let Some(segment) = segments.next() {
+        let word = percent_decoded(segment).to_lowercase();
+        if TOKEN_WORDS.contains(&word.as_str()) {
+            shown.push(segment);
+            let rest: Vec<&str> = segments.collect();
+            if rest.iter().all(|r| r.is_empty()) {
+                shown.extend(rest);
+            } else {
+                shown.push("[token]");
             }
+            break;
+        }
+        if TOKEN_WORDS.iter().any(|w| word.starts_with(w)) || token_run(segment) {
+            shown.push("[token]");
+            if TOKEN_WORDS.iter().any(|w| word.starts_with(w)) {
+                break;
+            }
+        } else {
+            shown.push(segment);
         }
     }
-    path.chars().take(200).collect()
+    shown.join("/").chars().take(200).collect()
+}
+
+/// Whether `segment` holds [`TOKEN_RUN`] base64url characters in a row.
+fn token_run(segment: &str) -> bool {
+    let mut run = 0;
+    for b in segment.bytes() {
+        run = if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            run + 1
+        } else {
+            0
+        };
+        if run >= TOKEN_RUN {
+            return true;
+        }
+    }
+    false
+}
+
+/// `%XX` escapes decoded (lossily), for recognising a segment only.
+fn percent_decoded(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).and_then(|&b| hex(b)),
+                bytes.get(i + 2).and_then(|&b| hex(b)),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Headers for every response: no Referer (a token is in the URL), no
@@ -111,6 +172,11 @@ mod tests {
         assert_eq!(redact("/confirm/AbC/more"), "/confirm/[token]");
         assert_eq!(redact("/archive/41"), "/archive/41");
         assert_eq!(redact("/unsubscribe/"), "/unsubscribe/");
+        assert_eq!(redact("/Unsubscribe/AbC"), "/Unsubscribe/[token]");
+        assert_eq!(redact("/UNSUBSCRIBE%2FAbC"), "/[token]");
+        assert_eq!(redact("/%55nsubscribe/AbC"), "/%55nsubscribe/[token]");
+        assert_eq!(redact("/x/AWmcAAAAAAAAAAEIdcsw/41"), "/x/[token]/41");
+        assert_eq!(redact("/feed.xml"), "/feed.xml");
         assert_eq!(redact(&"/x".repeat(300)).len(), 200);
     }
 

@@ -197,3 +197,37 @@ fn a_test_send_token_gets_the_same_answer_and_changes_nothing() {
     let real = server.post(&bob, FORM, "List-Unsubscribe=One-Click");
     assert_eq!(answer.body, real.body);
 }
+
+#[test]
+fn a_token_in_a_path_of_another_spelling_never_reaches_the_log() {
+    let site = Newsletter::new("");
+    site.add("ada@example.org");
+    let path = site.unsubscribe_path("ada@example.org");
+    let token = token_of(&path).to_string();
+    let server = site.serve();
+    let spellings = [
+        format!("/Unsubscribe/{token}"),
+        format!("/UNSUBSCRIBE/{token}"),
+        format!("/unsubscribe%2F{token}"),
+        format!("/Confirm/{token}"),
+        format!("/archive/{token}"),
+        format!("//unsubscribe/{token}"),
+        format!("/{token}"),
+    ];
+    for path in &spellings {
+        let answer = server.get(path);
+        assert_eq!(answer.status, 404, "{path}: {answer:?}");
+    }
+    let log = server.log();
+    assert_eq!(log.matches(" 404 ").count(), spellings.len(), "{log}");
+    assert!(!log.contains(&token), "{log}");
+    assert!(!log.contains(&token[..20]), "{log}");
+    assert!(
+        log.contains("gazette: GET /Unsubscribe/[token] 404 "),
+        "{log}"
+    );
+    assert_eq!(
+        site.subscriber_status("ada@example.org"),
+        Some(Status::Active)
+    );
+}
