@@ -140,6 +140,18 @@ pub fn unsubscribe_form(config: &Config, masked_address: Option<&str>) -> String
     layout(config, "Unsubscribe", body)
 }
 
+/// The unsubscribe link of a test send (`send --test`, or `render --to`
+/// someone not on the list): it names no subscriber, so it changes nothing.
+pub fn test_send_link(config: &Config) -> String {
+    let body = html! {
+        h1 { "This link is from a test send" }
+        p { "It came in a test send of " (config.name) ", which goes to the editor's chosen \
+             addresses rather than to the list. It changes nothing: no address was unsubscribed." }
+        p { "In an issue sent to the list, this link unsubscribes its reader." }
+    };
+    layout(config, "A test send", body)
+}
+
 pub fn unsubscribed(config: &Config) -> String {
     let prefix = prefix(config);
     let body = html! {

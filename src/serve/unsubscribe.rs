@@ -5,8 +5,9 @@
 //! POST unsubscribes: RFC 8058's `List-Unsubscribe=One-Click`, form-encoded
 //! or multipart, or the page's own button; the body is not needed, the token
 //! is the authority. It is idempotent, never redirects and sets no cookie. A
-//! test send's token (subscriber 0) gets the same answer and changes nothing;
-//! a token whose subscriber was forgotten too, since they get no mail.
+//! test send's token (subscriber 0) gets a page saying so, to GET and POST,
+//! and changes nothing; a token whose subscriber was forgotten gets the usual
+//! answer and changes nothing, since they get no mail.
 
 use super::{App, pages};
 use axum::body::Bytes;
@@ -15,13 +16,19 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use std::sync::Arc;
 
+/// The subscriber a test send's token names.
+const TEST_SEND: u64 = 0;
+
 pub async fn page(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
     let Some(id) = app.secret.verify_unsubscribe(&app.config.list_id, &token) else {
         return app.bad_link();
     };
+    if id == TEST_SEND {
+        return app.page(StatusCode::OK, pages::test_send_link(&app.config));
+    }
     // Name the address, partly masked, so the reader knows which one this is.
     let address = match i64::try_from(id) {
-        Ok(id) if id != 0 => app
+        Ok(id) => app
             .with_store(move |store| Ok(store.get(id)?.map(|s| s.email)))
             .await
             .ok()
@@ -50,28 +57,29 @@ pub async fn post(
     let Some(id) = app.secret.verify_unsubscribe(&app.config.list_id, &token) else {
         return app.bad_link();
     };
+    if id == TEST_SEND {
+        return app.page(StatusCode::OK, pages::test_send_link(&app.config));
+    }
     let Ok(id) = i64::try_from(id) else {
         return app.bad_link();
     };
-    if id != 0 {
-        let now = match crate::clock::now() {
-            Ok(now) => now,
-            Err(e) => return app.failed("the clock", &e),
-        };
-        let done = app
-            .with_store(move |store| {
-                match store.get(id)? {
-                    Some(s) if !s.status.has_left() => {
-                        store.unsubscribe(&s.email, now)?;
-                    }
-                    _ => {}
+    let now = match crate::clock::now() {
+        Ok(now) => now,
+        Err(e) => return app.failed("the clock", &e),
+    };
+    let done = app
+        .with_store(move |store| {
+            match store.get(id)? {
+                Some(s) if !s.status.has_left() => {
+                    store.unsubscribe(&s.email, now)?;
                 }
-                Ok(())
-            })
-            .await;
-        if let Err(e) = done {
-            return app.failed("unsubscribing", &e);
-        }
+                _ => {}
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(e) = done {
+        return app.failed("unsubscribing", &e);
     }
     app.page(StatusCode::OK, pages::unsubscribed(&app.config))
 }

@@ -1,7 +1,9 @@
 //! One-click unsubscribing, and tokens that must not work.
 
 use crate::support::http::{FORM, token_of};
-use crate::support::{LIST_ID, Newsletter, SECRET, Secret, Status};
+use crate::support::{
+    BASE_URL, DRAFT, LIST_ID, Newsletter, SECRET, Secret, Status, unfolded_header,
+};
 
 #[test]
 fn one_click_post_unsubscribes_exactly_that_subscriber_and_get_does_not() {
@@ -170,12 +172,21 @@ fn forged_truncated_and_foreign_tokens_get_400_and_change_nothing() {
 }
 
 #[test]
-fn a_test_send_token_gets_the_same_answer_and_changes_nothing() {
+fn a_test_send_link_says_it_was_a_test_and_changes_nothing() {
     let site = Newsletter::new("");
     site.add("ada@example.org");
     site.add("bob@example.org");
-    // Not a subscriber: a test send, whose token names subscriber 0.
-    let test_send = site.unsubscribe_path("Someone Else <someone@elsewhere.example>");
+    // A test send, even to a subscriber: its token names subscriber 0.
+    let sent = site.run(&["send", DRAFT, "--test", "ada@example.org"], &[]);
+    assert_eq!(sent.code, Some(0), "{sent:?}");
+    let outbox = site.outbox();
+    assert_eq!(outbox.len(), 1);
+    let header = unfolded_header(&outbox[0], "List-Unsubscribe").unwrap();
+    let url = header
+        .split(['<', '>'])
+        .find(|u| u.starts_with("https://"))
+        .unwrap();
+    let test_send = url.strip_prefix(BASE_URL).unwrap().to_string();
     let zero = Secret::new(SECRET.as_bytes(), "t")
         .unwrap()
         .unsubscribe_token(LIST_ID, 0);
@@ -183,19 +194,26 @@ fn a_test_send_token_gets_the_same_answer_and_changes_nothing() {
     let bob = site.unsubscribe_path("bob@example.org");
     let server = site.serve();
 
-    assert_eq!(server.get(&test_send).status, 200);
+    let page = server.get(&test_send);
+    assert_eq!(page.status, 200, "{page:?}");
+    assert!(page.body.contains("test send"), "{}", page.body);
+    assert!(page.body.contains("changes nothing"), "{}", page.body);
+    assert!(!page.body.contains("<form"), "no button: {}", page.body);
     let answer = server.post(&test_send, FORM, "List-Unsubscribe=One-Click");
     assert_eq!(answer.status, 200, "{answer:?}");
-    assert_eq!(
-        site.subscriber_status("ada@example.org"),
-        Some(Status::Active)
+    assert!(answer.body.contains("test send"), "{}", answer.body);
+    assert!(
+        !answer.body.contains("You are unsubscribed"),
+        "{}",
+        answer.body
     );
-    assert_eq!(
-        site.subscriber_status("bob@example.org"),
-        Some(Status::Active)
-    );
+    for who in ["ada@example.org", "bob@example.org"] {
+        assert_eq!(site.subscriber_status(who), Some(Status::Active), "{who}");
+    }
+    // A real subscriber's link still unsubscribes.
     let real = server.post(&bob, FORM, "List-Unsubscribe=One-Click");
-    assert_eq!(answer.body, real.body);
+    assert!(real.body.contains("You are unsubscribed"));
+    assert_ne!(answer.body, real.body);
 }
 
 #[test]
