@@ -5,7 +5,10 @@
 
 use crate::config::Config;
 use crate::render::Rendered;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use mail_builder::MessageBuilder;
+use mail_builder::headers::Header;
 use mail_builder::headers::address::Address;
 use mail_builder::headers::date::Date;
 use mail_builder::headers::raw::Raw;
@@ -113,4 +116,81 @@ pub(super) fn compose(parts: &Parts, token: &str, message_id: &str) -> Vec<u8> {
         .html_body(html)
         .write_to_vec()
         .expect("writing to a Vec cannot fail")
+}
+
+/// Bytes of a name in one RFC 2047 encoded word: 60 characters of base64,
+/// 72 with `=?utf-8?b?` and `?=`, within the 75 the RFC allows.
+const WORD_BYTES: usize = 45;
+
+/// Writes the `To:` header of one recipient. A name that holds `=?` (it
+/// could pass for an encoded word, and mail clients decode those even in a
+/// quoted string) is written as encoded words itself, so that what a reader
+/// sees is the name exactly as it was typed; other names as mail-builder
+/// writes them.
+pub(super) fn write_to(out: &mut Vec<u8>, name: Option<&str>, email: &str) {
+    out.extend_from_slice(b"To: ");
+    let Some(name) = name.filter(|n| n.contains("=?")) else {
+        Address::new_address(name, email).write_header(out, 4);
+        return;
+    };
+    let mut column = 4;
+    let mut rest = name;
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(WORD_BYTES);
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let word = format!("=?utf-8?b?{}?=", STANDARD.encode(&rest.as_bytes()[..cut]));
+        if column > 4 {
+            out.extend_from_slice(b"\r\n ");
+            column = 1;
+        }
+        out.extend_from_slice(word.as_bytes());
+        column += word.len();
+        rest = &rest[cut..];
+    }
+    let angle = format!("<{email}>");
+    if column + 1 + angle.len() > 78 {
+        out.extend_from_slice(b"\r\n");
+    }
+    out.push(b' ');
+    out.extend_from_slice(angle.as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn to(name: &str, email: &str) -> String {
+        let mut out = Vec::new();
+        write_to(&mut out, Some(name), email);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_name_like_an_encoded_word_is_encoded_itself() {
+        let written = to("=?utf-8?b?QWRtaW4=?=", "eve@example.org");
+        let b64 = STANDARD.encode("=?utf-8?b?QWRtaW4=?=");
+        assert_eq!(
+            written,
+            format!("To: =?utf-8?b?{b64}?= <eve@example.org>\r\n")
+        );
+        // Long names fold into words of at most 75 characters, lines of 78.
+        let long = format!("=?{}", "é".repeat(100));
+        let written = to(&long, "eve@example.org");
+        for line in written.split("\r\n") {
+            assert!(line.len() <= 78, "{line}");
+        }
+        let decoded: Vec<u8> = written
+            .split("=?utf-8?b?")
+            .skip(1)
+            .flat_map(|w| STANDARD.decode(w.split("?=").next().unwrap()).unwrap())
+            .collect();
+        assert_eq!(String::from_utf8(decoded).unwrap(), long);
+        assert_eq!(
+            to("Ada", "ada@example.org"),
+            "To: \"Ada\" <ada@example.org>\r\n"
+        );
+    }
 }

@@ -14,8 +14,6 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::render::Rendered;
 use compose::{ListHeaders, Parts, compose};
-use mail_builder::headers::Header;
-use mail_builder::headers::address::Address;
 use template::{MESSAGE_ID_PLACEHOLDER, Template};
 use token::Secret;
 
@@ -172,9 +170,8 @@ impl Factory {
         let message_id = self.format_message_id(&id_part);
 
         out.clear();
-        out.extend_from_slice(b"To: ");
         let name = recipient.name.map(str::trim).filter(|n| !n.is_empty());
-        Address::new_address(name, recipient.email).write_header(out, 4);
+        compose::write_to(out, name, recipient.email);
         match &self.template {
             Some(t) => t.fill(&token, &id_part, out),
             None => out.extend_from_slice(&compose(&self.parts, &token, &message_id)),

@@ -84,7 +84,7 @@ pub fn signup_form(config: &Config, error: Option<&str>, email: &str, name: &str
             label for="email" { "Email address" }
             input #email type="email" name="email" required autocomplete="email" value=(email);
             label for="name" { "Name (optional)" }
-            input #name type="text" name="name" autocomplete="name" value=(name);
+            input #name type="text" name="name" autocomplete="name" maxlength=(super::signup::MAX_NAME) value=(name);
             p.consent { (config.serve.consent) }
             button type="submit" { "Subscribe" }
         }

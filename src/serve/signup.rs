@@ -6,7 +6,7 @@
 //! (new, pending, active, left or forgotten), and the email is sent in the
 //! background so that the answer takes the same time too. Forgotten
 //! addresses are never stored again. Requests are limited per client IP and
-//! per address (429).
+//! per address (429). A name may have at most [`MAX_NAME`] characters.
 
 use super::http::{client_ip, ip_bucket};
 use super::mail::{self, CONFIRM_HOURS};
@@ -20,6 +20,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 const HOUR: i64 = 60 * 60;
+
+/// The longest name a sign-up may give, in characters.
+pub const MAX_NAME: usize = 200;
 
 /// The sign-up form's fields.
 #[derive(Debug, serde::Deserialize)]
@@ -62,6 +65,11 @@ pub async fn submit(
             return app.page(StatusCode::BAD_REQUEST, page);
         }
     };
+    if form.name.trim().chars().count() > MAX_NAME {
+        let error = format!("Please give a name of at most {MAX_NAME} characters.");
+        let page = pages::signup_form(&app.config, Some(&error), &form.email, "");
+        return app.page(StatusCode::BAD_REQUEST, page);
+    }
     let now = match crate::clock::now() {
         Ok(now) => now,
         Err(e) => return app.failed("the clock", &e),

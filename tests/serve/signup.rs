@@ -271,3 +271,49 @@ fn rate_limits_answer_429_per_ip_and_per_address() {
     let d0 = direct.subscriber("d0@example.org").unwrap();
     assert_eq!(d0.consent.ip.as_deref(), Some("127.0.0.1"));
 }
+
+#[test]
+fn a_name_that_looks_like_an_encoded_word_is_shown_as_written() {
+    let site = Newsletter::new(BEHIND_PROXY);
+    let server = site.serve();
+    // "Admin Team", if a mail client decoded it.
+    let name = "=?utf-8?b?QWRtaW4gVGVhbQ==?=";
+    let body = format!("email=eve%40example.org&name={}", form_encode(name));
+    let answer = server.post("/subscribe", FORM, &body);
+    assert_eq!(answer.status, 200, "{answer:?}");
+    wait_for("the confirmation", Duration::from_secs(20), || {
+        site.outbox().len() == 1
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    let file = site.dir().join("confirmation.eml");
+    std::fs::write(&file, &site.outbox()[0]).unwrap();
+    let to = unfolded_header(&site.outbox()[0], "To").unwrap();
+    assert!(!to.contains(name), "written as given: {to}");
+    // Python's email package (strict) decodes it back to the literal text.
+    let mail = parse_email(&file);
+    assert_eq!(mail.to, format!("{name} <eve@example.org>"));
+}
+
+#[test]
+fn names_over_200_characters_are_refused_and_nothing_is_stored() {
+    let site = Newsletter::new(BEHIND_PROXY);
+    let server = site.serve();
+    let long = "n".repeat(201);
+    let body = format!("email=long%40example.org&name={long}");
+    let answer = server.post("/subscribe", FORM, &body);
+    assert_eq!(answer.status, 400, "{answer:?}");
+    assert!(
+        answer.body.contains("at most 200 characters"),
+        "{}",
+        answer.body
+    );
+    assert_eq!(site.store().counts().unwrap().total(), 0);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(site.outbox().is_empty());
+    // 200 in any script is fine.
+    let ok = "é".repeat(200);
+    let body = format!("email=ok%40example.org&name={}", form_encode(&ok));
+    assert_eq!(server.post("/subscribe", FORM, &body).status, 200);
+    let stored = site.subscriber("ok@example.org").unwrap();
+    assert_eq!(stored.name.as_deref(), Some(ok.as_str()));
+}
