@@ -1,9 +1,11 @@
 //! The archive's drafts, parsed once and each issue's page rendered once, kept
 //! until a file in `drafts/` changes. Every request still lists `drafts/` and
 //! reads each file's size and modification time; a changed, added or removed
-//! draft file makes the next request parse them all again.
+//! draft file makes the next request parse them all again. A draft that does
+//! not parse is left out, with an error naming it on stderr.
 
 use super::archive;
+use crate::diag::{Diagnostic, Source};
 use crate::draft::Draft;
 use crate::error::Result;
 use crate::newsletter::Newsletter;
@@ -93,20 +95,50 @@ impl Cache {
     }
 
     /// Parses every draft of `stamps` (the first by file name wins an issue).
+    /// A draft that cannot be read or has errors is left out, with an error
+    /// on stderr naming it: one bad file never takes the archive down.
     fn load(&self, stamps: Vec<Stamp>) -> Result<Drafts> {
         let mut by_issue = BTreeMap::new();
         for (path, ..) in &stamps {
-            if let Ok(parsed) = self.newsletter.load(path)?.parsed {
-                by_issue.entry(parsed.draft.issue).or_insert_with(|| {
-                    Arc::new(CachedDraft {
-                        draft: parsed.draft,
-                        page: OnceLock::new(),
-                    })
-                });
+            let loaded = match self.newsletter.load(path) {
+                Ok(loaded) => loaded,
+                Err(e) => {
+                    eprintln!("gazette: error: {e}; left out of the archive");
+                    continue;
+                }
+            };
+            match loaded.parsed {
+                Ok(parsed) => {
+                    by_issue.entry(parsed.draft.issue).or_insert_with(|| {
+                        Arc::new(CachedDraft {
+                            draft: parsed.draft,
+                            page: OnceLock::new(),
+                        })
+                    });
+                }
+                Err(diags) => eprintln!("gazette: error: {}", left_out(&loaded.source, &diags)),
             }
         }
         Ok(Drafts { stamps, by_issue })
     }
+}
+
+/// One line saying where a draft's first error is and that the draft is not
+/// served: `drafts/x.toml:3:1: message; ...`.
+fn left_out(source: &Source, diags: &[Diagnostic]) -> String {
+    let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
+    let Some(first) = errors.first() else {
+        return format!("{}: left out of the archive", source.name);
+    };
+    let (line, col) = source.line_col(first.span.start);
+    let more = match errors.len() - 1 {
+        0 => String::new(),
+        n => format!(" and {n} more error(s)"),
+    };
+    format!(
+        "{}:{line}:{col}: {}{more}; left out of the archive until it is fixed (`gazette check {}`)",
+        source.name, first.message, source.name
+    )
 }
 
 impl Drafts {

@@ -13,6 +13,7 @@
 
 mod archive;
 mod browser;
+mod drafts;
 mod signup;
 mod unsubscribe;
 
