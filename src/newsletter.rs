@@ -139,9 +139,13 @@ impl Newsletter {
         }
     }
 
-    /// The store, created if it does not exist yet.
+    /// The store, created if it does not exist yet, with the config's list
+    /// id remembered among the list's identities (tokens made under it stay
+    /// valid after a rename).
     pub fn store(&self) -> Result<Store> {
-        Store::open(&self.config.database)
+        let mut store = Store::open(&self.config.database)?;
+        store.remember_list_id(&self.config.list_id, crate::clock::now()?.as_second())?;
+        Ok(store)
     }
 
     /// The store, if it exists; never creates one.

@@ -38,7 +38,7 @@ pub fn run(n: &Newsletter, args: ServeArgs) -> Result<ExitStatus> {
             config.name,
             mailer.describe()
         );
-        let app = Arc::new(App::new(n.clone(), secret, store, mailer));
+        let app = Arc::new(App::new(n.clone(), secret, store, mailer)?);
         crate::serve::serve(listener, app).await
     })?;
     Ok(ExitStatus::Ok)

@@ -115,6 +115,21 @@ impl Factory {
         }
     }
 
+    /// Makes tokens and Message-IDs under `list_id` rather than the config's:
+    /// the one a resumed send began with, so that its Message-IDs stay the
+    /// same after a rename (the List-Id header still says the config's).
+    pub fn under_list_id(mut self, list_id: String) -> Factory {
+        if let Some(l) = &mut self.list {
+            l.list_id = list_id;
+        }
+        self
+    }
+
+    /// The list id tokens and Message-IDs are made under (`None` when transactional).
+    pub fn list_id(&self) -> Option<&str> {
+        self.list.as_ref().map(|l| l.list_id.as_str())
+    }
+
     /// Whether messages are DKIM-signed.
     pub fn signs(&self) -> bool {
         !self.signers.is_empty()

@@ -4,7 +4,9 @@
 //! An unsubscribe token is base64url of `purpose(1) | list tag(2) | subscriber
 //! id(8) | HMAC-SHA256(...)[..16]`, the MAC covering the list id and the
 //! payload: 27 bytes, always [`TOKEN_LEN`] characters, so a token can replace a
-//! placeholder in an encoded message byte for byte. Verification is constant time.
+//! placeholder in an encoded message byte for byte. Verification is constant
+//! time, against every list id the list has had (the store keeps them), since
+//! a rename must not break links already sent.
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -99,21 +101,46 @@ impl Secret {
 
     /// The subscriber a token names, if it is genuine and for this list.
     pub fn verify_unsubscribe(&self, list_id: &str, token: &str) -> Option<u64> {
-        if token.len() != TOKEN_LEN {
+        self.verify_unsubscribe_any(&[list_id], token)
+    }
+
+    /// The subscriber a token names, if it is genuine and for one of `lists`:
+    /// every identity (list id) the list has had, so that a link sent before
+    /// the newsletter was renamed, or given a `list_id`, works for ever.
+    pub fn verify_unsubscribe_any<S: AsRef<str>>(&self, lists: &[S], token: &str) -> Option<u64> {
+        let payload = self.verify(b"unsubscribe", lists, token, TOKEN_LEN, PAYLOAD_LEN)?;
+        if payload[0] != PURPOSE_UNSUBSCRIBE {
+            return None;
+        }
+        Some(u64::from_be_bytes(payload[3..11].try_into().ok()?))
+    }
+
+    /// The payload of a token of `len` characters whose MAC under `purpose`
+    /// verifies for one of `lists` (those whose two-byte tag it carries).
+    fn verify<S: AsRef<str>>(
+        &self,
+        purpose: &[u8],
+        lists: &[S],
+        token: &str,
+        len: usize,
+        payload_len: usize,
+    ) -> Option<Vec<u8>> {
+        if token.len() != len {
             return None;
         }
         let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
-        let (payload, tag) = bytes.split_at_checked(PAYLOAD_LEN)?;
-        if tag.len() != MAC_LEN
-            || payload[0] != PURPOSE_UNSUBSCRIBE
-            || payload[1..3] != list_tag(list_id)
-        {
+        let (payload, tag) = bytes.split_at_checked(payload_len)?;
+        if tag.len() != MAC_LEN {
             return None;
         }
-        self.mac(b"unsubscribe", list_id, payload)
-            .verify_truncated_left(tag)
-            .ok()?;
-        Some(u64::from_be_bytes(payload[3..11].try_into().ok()?))
+        let genuine = lists.iter().map(AsRef::as_ref).any(|list_id| {
+            payload[1..3] == list_tag(list_id)
+                && self
+                    .mac(purpose, list_id, payload)
+                    .verify_truncated_left(tag)
+                    .is_ok()
+        });
+        genuine.then(|| payload.to_vec())
     }
 
     /// The deterministic, unguessable part of the Message-ID of `issue` to `subscriber`.
@@ -158,20 +185,26 @@ impl Secret {
     /// The subscriber and expiry (Unix seconds) a confirmation token names, if
     /// it is genuine and for this list. The caller compares the expiry with now.
     pub fn verify_confirm(&self, list_id: &str, token: &str) -> Option<(u64, i64)> {
-        if token.len() != CONFIRM_TOKEN_LEN {
+        self.verify_confirm_any(&[list_id], token)
+    }
+
+    /// The same, for a token made under any of `lists` (every identity the
+    /// list has had, as for [`Secret::verify_unsubscribe_any`]).
+    pub fn verify_confirm_any<S: AsRef<str>>(
+        &self,
+        lists: &[S],
+        token: &str,
+    ) -> Option<(u64, i64)> {
+        let payload = self.verify(
+            b"confirm",
+            lists,
+            token,
+            CONFIRM_TOKEN_LEN,
+            CONFIRM_PAYLOAD_LEN,
+        )?;
+        if payload[0] != PURPOSE_CONFIRM {
             return None;
         }
-        let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
-        let (payload, tag) = bytes.split_at_checked(CONFIRM_PAYLOAD_LEN)?;
-        if tag.len() != MAC_LEN
-            || payload[0] != PURPOSE_CONFIRM
-            || payload[1..3] != list_tag(list_id)
-        {
-            return None;
-        }
-        self.mac(b"confirm", list_id, payload)
-            .verify_truncated_left(tag)
-            .ok()?;
         let id = u64::from_be_bytes(payload[3..11].try_into().ok()?);
         let expires = i64::from_be_bytes(payload[11..19].try_into().ok()?);
         Some((id, expires))
@@ -217,6 +250,11 @@ mod tests {
         assert_eq!(t.len(), TOKEN_LEN);
         assert_eq!(s.verify_unsubscribe("news.example.org", &t), Some(42));
         assert_eq!(s.verify_unsubscribe("other.example.org", &t), None);
+        // Any of the list's identities will do; a list it never was will not.
+        let history = ["renamed.example.org", "news.example.org"];
+        assert_eq!(s.verify_unsubscribe_any(&history, &t), Some(42));
+        assert_eq!(s.verify_unsubscribe_any(&history[..1], &t), None);
+        assert_eq!(s.verify_unsubscribe_any::<&str>(&[], &t), None);
         let other = Secret::new(b"another secret that is long enough!!", "t").unwrap();
         assert_eq!(other.verify_unsubscribe("news.example.org", &t), None);
     }
@@ -279,6 +317,10 @@ mod confirm_tests {
             Some((42, 1_800_000_000))
         );
         assert_eq!(s.verify_confirm("other.example.org", &t), None);
+        assert_eq!(
+            s.verify_confirm_any(&["other.example.org", "news.example.org"], &t),
+            Some((42, 1_800_000_000))
+        );
         assert_eq!(s.verify_confirm("news.example.org", &t[..46]), None);
         for i in 0..t.len() {
             let mut bytes = t.clone().into_bytes();

@@ -227,7 +227,8 @@ impl ListSend<'_> {
             )));
         };
         let now = clock::now()?.as_second();
-        store.begin_send(self.issue, self.subject, now, self.include_new)?;
+        let list_id = self.factory.list_id().unwrap_or(&config.list_id);
+        store.begin_send(self.issue, self.subject, list_id, now, self.include_new)?;
         let total = store.state_counts(self.issue)?.remaining();
         let mut progress = progress(total);
         let plan = Plan {

@@ -50,7 +50,9 @@ impl Fixture {
         for i in 0..n {
             (store.add(&format!("r{i}@example.org"), None, "cli", false, at)).unwrap();
         }
-        store.begin_send(ISSUE, "Issue 7", NOW, false).unwrap();
+        store
+            .begin_send(ISSUE, "Issue 7", "l.example", NOW, false)
+            .unwrap();
         let text = "name = \"Notes\"\nfrom = \"Notes <editor@notes.example>\"\n\
                     base_url = \"https://notes.example\"\npostal_address = \"1 Quay St\"\n";
         let config = Config::parse(Path::new("/n"), &Source::new("c", text)).unwrap();

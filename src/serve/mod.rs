@@ -27,7 +27,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// The largest request body accepted.
 pub const BODY_LIMIT: usize = 16 * 1024;
@@ -40,17 +40,55 @@ pub struct App {
     secret: Secret,
     store: Mutex<Store>,
     mailer: Mailer,
+    /// Every list id the list has had, the config's first: tokens made under
+    /// any of them are honoured.
+    list_ids: RwLock<Vec<String>>,
 }
 
 impl App {
-    pub fn new(newsletter: Newsletter, secret: Secret, store: Store, mailer: Mailer) -> App {
-        App {
+    pub fn new(
+        newsletter: Newsletter,
+        secret: Secret,
+        store: Store,
+        mailer: Mailer,
+    ) -> Result<App> {
+        let list_ids = known_list_ids(&newsletter.config, &store)?;
+        Ok(App {
             config: newsletter.config.clone(),
             archive: cache::Cache::new(newsletter),
             secret,
             store: Mutex::new(store),
             mailer,
+            list_ids: RwLock::new(list_ids),
+        })
+    }
+
+    /// What `verify` finds in a token under one of the list's identities; if
+    /// none, the identities are read again from the store (a send may have
+    /// begun under a new one since) and tried once more.
+    async fn verify_token<T: Send + 'static>(
+        self: &Arc<Self>,
+        verify: impl Fn(&Secret, &[String]) -> Option<T> + Send + 'static,
+    ) -> Option<T> {
+        let known = self
+            .list_ids
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(found) = verify(&self.secret, &known) {
+            return Some(found);
         }
+        let app = Arc::clone(self);
+        let fresh = self
+            .with_store(move |store| known_list_ids(&app.config, store))
+            .await
+            .ok()?;
+        if fresh == known {
+            return None;
+        }
+        let found = verify(&self.secret, &fresh);
+        *self.list_ids.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        found
     }
 
     /// Runs `f` on a blocking thread (file system, rendering).
@@ -102,6 +140,18 @@ impl App {
             pages::failed(&self.config),
         )
     }
+}
+
+/// The config's list id, then every other one the store remembers.
+fn known_list_ids(config: &Config, store: &Store) -> Result<Vec<String>> {
+    let mut ids = vec![config.list_id.clone()];
+    ids.extend(
+        store
+            .list_ids()?
+            .into_iter()
+            .filter(|l| *l != config.list_id),
+    );
+    Ok(ids)
 }
 
 /// Every route, with logging, hardening headers and the body limit.

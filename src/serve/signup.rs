@@ -148,15 +148,17 @@ fn too_many(app: &App) -> Response {
 }
 
 /// The subscriber and expiry of a genuine token that has not expired.
-fn verified(app: &App, token: &str) -> Option<(i64, i64, jiff::Timestamp)> {
-    let (id, expires) = app.secret.verify_confirm(&app.config.list_id, token)?;
+async fn verified(app: &Arc<App>, token: String) -> Option<(i64, i64, jiff::Timestamp)> {
+    let (id, expires) = app
+        .verify_token(move |secret, lists| secret.verify_confirm_any(lists, &token))
+        .await?;
     let now = crate::clock::now().ok()?;
     let id = i64::try_from(id).ok().filter(|&id| id > 0)?;
     (expires >= now.as_second()).then_some((id, expires, now))
 }
 
 pub async fn confirm_page(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
-    let Some((id, expires, _)) = verified(&app, &token) else {
+    let Some((id, expires, _)) = verified(&app, token).await else {
         return app.bad_link();
     };
     match app.with_store(move |s| s.confirmation(id, expires)).await {
@@ -168,7 +170,7 @@ pub async fn confirm_page(State(app): State<Arc<App>>, Path(token): Path<String>
 }
 
 pub async fn confirm(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
-    let Some((id, expires, now)) = verified(&app, &token) else {
+    let Some((id, expires, now)) = verified(&app, token).await else {
         return app.bad_link();
     };
     match app

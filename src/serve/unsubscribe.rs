@@ -20,7 +20,10 @@ use std::sync::Arc;
 const TEST_SEND: u64 = 0;
 
 pub async fn page(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
-    let Some(id) = app.secret.verify_unsubscribe(&app.config.list_id, &token) else {
+    let Some(id) = app
+        .verify_token(move |secret, lists| secret.verify_unsubscribe_any(lists, &token))
+        .await
+    else {
         return app.bad_link();
     };
     if id == TEST_SEND {
@@ -54,7 +57,10 @@ pub async fn post(
     Path(token): Path<String>,
     _body: Bytes,
 ) -> Response {
-    let Some(id) = app.secret.verify_unsubscribe(&app.config.list_id, &token) else {
+    let Some(id) = app
+        .verify_token(move |secret, lists| secret.verify_unsubscribe_any(lists, &token))
+        .await
+    else {
         return app.bad_link();
     };
     if id == TEST_SEND {

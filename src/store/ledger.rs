@@ -139,11 +139,14 @@ impl Store {
 
     /// Fixes the audience of `issue`: on its first send, every active
     /// subscriber; with `include_new`, also those active now but not yet in it.
-    /// Returns how many recipients were added.
+    /// Records `list_id` as the list id its tokens and Message-IDs are made
+    /// under (a resumed send keeps the one it began with; see
+    /// [`Store::send_list_id`]). Returns how many recipients were added.
     pub fn begin_send(
         &mut self,
         issue: u32,
         subject: &str,
+        list_id: &str,
         now: i64,
         include_new: bool,
     ) -> Result<u64> {
@@ -151,11 +154,23 @@ impl Store {
         let tx = self.write()?;
         let fresh = tx
             .execute(
-                "INSERT OR IGNORE INTO sends (issue, subject, started) VALUES (?1, ?2, ?3)",
-                params![issue, subject, now],
+                "INSERT OR IGNORE INTO sends (issue, subject, started, list_id)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![issue, subject, now, list_id],
             )
             .map_err(&fail)?
             == 1;
+        // A send begun by a gazette that did not record its list id.
+        tx.execute(
+            "UPDATE sends SET list_id = ?2 WHERE issue = ?1 AND list_id IS NULL",
+            params![issue, list_id],
+        )
+        .map_err(&fail)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO list_ids (list_id, first_used) VALUES (?1, ?2)",
+            params![list_id, now],
+        )
+        .map_err(&fail)?;
         let mut added = 0;
         if fresh || include_new {
             added = tx

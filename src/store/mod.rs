@@ -11,6 +11,7 @@ pub mod export;
 pub mod header;
 pub mod import;
 pub mod ledger;
+pub mod lists;
 pub mod merge;
 pub mod migrations;
 pub mod signup;

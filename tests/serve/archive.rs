@@ -1,7 +1,7 @@
 //! The archive and its feed, served and written out.
 
 use crate::support::checks::parse_feed;
-use crate::support::{BASE_URL, DRAFT, Newsletter};
+use crate::support::{BASE_URL, DRAFT, LIST_ID, Newsletter};
 
 #[test]
 fn the_archive_and_the_feed_list_only_sent_issues() {
@@ -16,7 +16,7 @@ fn the_archive_and_the_feed_list_only_sent_issues() {
     // Issue 43's send has begun but not finished: it is published too.
     let subject_43 = "Platform Notes #43 - 13th December 2026";
     site.store()
-        .begin_send(43, subject_43, 1_796_000_000, false)
+        .begin_send(43, subject_43, LIST_ID, 1_796_000_000, false)
         .unwrap();
     let server = site.serve();
 

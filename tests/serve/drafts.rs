@@ -3,7 +3,7 @@
 //! one-click unsubscribe first, goes on working.
 
 use crate::support::http::FORM;
-use crate::support::{DRAFT, Newsletter, Status};
+use crate::support::{DRAFT, LIST_ID, Newsletter, Status};
 
 /// The example draft as issue `issue`, its intro replaced by `intro`.
 fn with_intro(site: &Newsletter, issue: u32, intro: &str) -> Vec<u8> {
@@ -50,7 +50,7 @@ fn a_bad_draft_is_left_out_of_the_archive_and_serve_stays_up() {
     // And one whose send began, so the archive lists it, then broke.
     site.add_draft(43, "2026-12-27", None);
     site.store()
-        .begin_send(43, "Platform Notes #43", 1_796_000_000, false)
+        .begin_send(43, "Platform Notes #43", LIST_ID, 1_796_000_000, false)
         .unwrap();
     let broken_43 = with_intro(&site, 43, &deep);
     std::fs::write(site.path("drafts/2026-12-27-43.toml"), &broken_43).unwrap();

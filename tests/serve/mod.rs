@@ -14,6 +14,7 @@
 mod archive;
 mod browser;
 mod drafts;
+mod identity;
 mod signup;
 mod unsubscribe;
 

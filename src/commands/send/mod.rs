@@ -54,7 +54,7 @@ fn send_one(n: &Newsletter, path: &Path, args: &SendArgs, retry_before: i64) -> 
     } else {
         Kind::Test
     };
-    let factory = Arc::new(Factory::new(
+    let factory = Factory::new(
         config,
         &rendered,
         draft.issue,
@@ -62,8 +62,9 @@ fn send_one(n: &Newsletter, path: &Path, args: &SendArgs, retry_before: i64) -> 
         kind,
         secret,
         signers,
-    ));
+    );
     if !args.test.is_empty() {
+        let factory = Arc::new(factory);
         return runtime.block_on(async {
             let routes = issue::routes(&destination, &overrides)?;
             test_send(config, routes[0].transport.as_ref(), args, &factory).await
@@ -72,6 +73,12 @@ fn send_one(n: &Newsletter, path: &Path, args: &SendArgs, retry_before: i64) -> 
     // Two drafts of one issue: the ledger could send only one of them.
     n.check_unique(draft.issue, &resolved)?;
     let mut store = n.store()?;
+    // A resumed send makes its tokens and Message-IDs as it began, whatever
+    // the config's list id is now.
+    let factory = Arc::new(match store.send_list_id(draft.issue)? {
+        Some(list_id) => factory.under_list_id(list_id),
+        None => factory,
+    });
     if args.retry_failed && !args.dry_run {
         let back = store.retry_failed(draft.issue, now.as_second())?;
         eprintln!(
