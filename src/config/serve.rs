@@ -7,12 +7,22 @@
 //! trusted_proxy_header = "X-Forwarded-For" # where the client's IP is, behind a proxy
 //! signups_per_ip_per_hour = 5
 //! confirmations_per_address_per_day = 3
+//! max_connections = 512                    # open connections at once
+//! header_timeout = 10                      # seconds for a request's head
+//! body_timeout = 10                        # seconds for its body
+//! idle_timeout = 5                         # seconds a kept-alive connection may idle
 //! ```
 
 use crate::diag::Diagnostic;
 use crate::fields::Fields;
 use axum::http::HeaderName;
+use std::time::Duration;
 use toml::Spanned;
+
+/// The range of `max_connections`.
+pub const CONNECTIONS: std::ops::RangeInclusive<i64> = 1..=100_000;
+/// The range, in seconds, of the three timeouts.
+pub const TIMEOUT_SECONDS: std::ops::RangeInclusive<i64> = 1..=3600;
 
 /// The checked `[serve]` settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +39,18 @@ pub struct Serve {
     /// Sign-up requests (so confirmation emails) allowed for one address per
     /// day (default 3).
     pub confirmations_per_address_per_day: u32,
+    /// Connections open at once (default 512, and never more than the
+    /// process's file-descriptor limit allows). When all are taken, the
+    /// connection idle the longest is closed for a new one.
+    pub max_connections: usize,
+    /// How long a client has to send a request's head, from when the
+    /// connection opens or the previous response was sent (default 10 s).
+    pub header_timeout: Duration,
+    /// How long a client has to send a request's body (default 10 s); 408 after.
+    pub body_timeout: Duration,
+    /// How long a connection kept alive after a response may wait for the
+    /// next request (default 5 s).
+    pub idle_timeout: Duration,
 }
 
 /// The consent wording when the config gives none.
@@ -47,6 +69,10 @@ impl Serve {
             trusted_proxy_header: None,
             signups_per_ip_per_hour: 5,
             confirmations_per_address_per_day: 3,
+            max_connections: 512,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(5),
         }
     }
 
@@ -108,6 +134,40 @@ impl Serve {
                 }
             }
         }
+        if let Some(n) = t.opt_int("max_connections") {
+            match usize::try_from(*n.get_ref()) {
+                Ok(v) if CONNECTIONS.contains(n.get_ref()) => serve.max_connections = v,
+                _ => t.diags.push(Diagnostic::error(
+                    n.span(),
+                    format!(
+                        "`max_connections` must be a whole number from {} to {}",
+                        CONNECTIONS.start(),
+                        CONNECTIONS.end()
+                    ),
+                )),
+            }
+        }
+        for (key, slot) in [
+            ("header_timeout", &mut serve.header_timeout),
+            ("body_timeout", &mut serve.body_timeout),
+            ("idle_timeout", &mut serve.idle_timeout),
+        ] {
+            if let Some(n) = t.opt_int(key) {
+                match u64::try_from(*n.get_ref()) {
+                    Ok(v) if TIMEOUT_SECONDS.contains(n.get_ref()) => {
+                        *slot = Duration::from_secs(v);
+                    }
+                    _ => t.diags.push(Diagnostic::error(
+                        n.span(),
+                        format!(
+                            "`{key}` must be a whole number of seconds from {} to {}",
+                            TIMEOUT_SECONDS.start(),
+                            TIMEOUT_SECONDS.end()
+                        ),
+                    )),
+                }
+            }
+        }
         t.finish();
         serve
     }
@@ -158,15 +218,24 @@ mod tests {
         assert_eq!(serve.trusted_proxy_header.unwrap().as_str(), "x-real-ip");
         assert_eq!(serve.signups_per_ip_per_hour, 20);
         assert_eq!(serve.confirmations_per_address_per_day, 3);
+        let (serve, diags) = read("[serve]\nmax_connections = 64\nheader_timeout = 2\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(serve.max_connections, 64);
+        assert_eq!(serve.header_timeout, Duration::from_secs(2));
+        assert_eq!(serve.idle_timeout, Duration::from_secs(5));
 
         let (_, diags) = read(
-            "[serve]\ntrusted_proxy_header = \"X Forwarded\"\nconfirmations_per_address_per_day = 0\nconsnet = \"x\"\n",
+            "[serve]\ntrusted_proxy_header = \"X Forwarded\"\nconfirmations_per_address_per_day = 0\nconsnet = \"x\"\n\
+             max_connections = 0\nidle_timeout = 1e20\nbody_timeout = 86400\n",
         );
         assert_eq!(
             diags,
             [
                 "`X Forwarded` is not an HTTP header name",
                 "`confirmations_per_address_per_day` must be a whole number of 1 or more",
+                "`max_connections` must be a whole number from 1 to 100000",
+                "`body_timeout` must be a whole number of seconds from 1 to 3600",
+                "`idle_timeout` must be an integer, found float",
                 "unknown key `consnet` in the [serve] table",
             ]
         );

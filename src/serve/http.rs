@@ -1,13 +1,16 @@
 //! What every request and response goes through: a log line on stderr
-//! (tokens redacted), headers that keep tokens out of Referer and the pages
-//! out of frames, and who the client is.
+//! (tokens redacted), the body read within its limits of size and time,
+//! headers that keep tokens out of Referer and the pages out of frames, and
+//! who the client is.
 
+use super::App;
 use crate::config::Serve;
-use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The path segments followed by a secret token, in any letter case.
@@ -99,6 +102,34 @@ fn percent_decoded(segment: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Reads a request's whole body (at most [`super::BODY_LIMIT`]) before the
+/// handler runs: 408 when it does not arrive within `body_timeout`, 413 when
+/// it is larger, so a body sent slowly never holds a handler.
+pub async fn read_body(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > super::BODY_LIMIT as u64) {
+        return app.status_page(StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    let read = axum::body::to_bytes(body, super::BODY_LIMIT);
+    let bytes = match tokio::time::timeout(app.config.serve.body_timeout, read).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => return app.status_page(StatusCode::PAYLOAD_TOO_LARGE),
+        Err(_) => {
+            let mut response = app.status_page(StatusCode::REQUEST_TIMEOUT);
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
+    };
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
 }
 
 /// Headers for every response: no Referer (a token is in the URL), no

@@ -3,12 +3,15 @@
 //! consent record, and the archive of sent issues with an Atom feed.
 //!
 //! Pages are server-rendered HTML without scripts or cookies. Every request
-//! is logged on stderr with its token redacted; bodies are limited to 16 KiB;
-//! the store is used from blocking threads, one request at a time.
+//! is logged on stderr with its token redacted; bodies are limited to 16 KiB
+//! and to `body_timeout`; connections to `max_connections`, `header_timeout`
+//! and `idle_timeout` (`listen`); the store is used from blocking threads,
+//! one request at a time.
 
 pub mod archive;
 mod cache;
 mod http;
+mod listen;
 mod mail;
 mod pages;
 mod signup;
@@ -26,7 +29,6 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
 
 /// The largest request body accepted.
@@ -132,6 +134,12 @@ impl App {
         self.page(StatusCode::BAD_REQUEST, pages::bad_link(&self.config))
     }
 
+    /// A short page for a status that needs no more words (408, 413).
+    fn status_page(&self, status: StatusCode) -> Response {
+        let reason = status.canonical_reason().unwrap_or("Error");
+        self.page(status, pages::status(&self.config, reason))
+    }
+
     /// Logs a failure and answers 500.
     fn failed(&self, what: &str, e: &Error) -> Response {
         eprintln!("gazette: error: {what}: {e}");
@@ -174,18 +182,20 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/feed.xml", get(archive::atom))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&app),
+            http::read_body,
+        ))
         .layer(axum::middleware::from_fn(http::harden))
         .layer(axum::middleware::from_fn(http::log))
         .with_state(app)
 }
 
-/// Serves until SIGINT or SIGTERM.
+/// Serves until SIGINT or SIGTERM, within the `[serve]` connection limits.
 pub async fn serve(listener: tokio::net::TcpListener, app: Arc<App>) -> Result<()> {
-    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(Error::io("the server failed"))
+    let settings = app.config.serve.clone();
+    listen::run(listener, router(app), &settings, shutdown()).await;
+    Ok(())
 }
 
 async fn shutdown() {

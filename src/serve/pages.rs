@@ -190,6 +190,15 @@ pub fn not_found(config: &Config) -> String {
     layout(config, "Not found", body)
 }
 
+/// A page that only names the status, such as "Request Timeout".
+pub fn status(config: &Config, reason: &str) -> String {
+    let body = html! {
+        h1 { (reason) }
+        p { "Please try again." }
+    };
+    layout(config, reason, body)
+}
+
 pub fn failed(config: &Config) -> String {
     let body = html! {
         h1 { "Something went wrong" }

@@ -13,6 +13,7 @@
 
 mod archive;
 mod browser;
+mod connections;
 mod drafts;
 mod identity;
 mod signup;

@@ -169,3 +169,60 @@ pub fn form_encode(s: &str) -> String {
 pub fn token_of(path: &str) -> &str {
     path.rsplit('/').next().unwrap()
 }
+
+/// A raw connection to a server, for what an HTTP client library will not
+/// do: stay idle, send half a request, send a body slowly.
+pub struct RawConnection {
+    stream: std::net::TcpStream,
+}
+
+impl RawConnection {
+    /// Connects to `addr`, or `None` if it is not accepted within `limit`.
+    pub fn open(addr: &str, limit: Duration) -> Option<RawConnection> {
+        let addr: std::net::SocketAddr = addr.parse().unwrap();
+        let stream = std::net::TcpStream::connect_timeout(&addr, limit).ok()?;
+        Some(RawConnection { stream })
+    }
+
+    /// Writes `bytes`; false if the connection is gone.
+    pub fn send(&mut self, bytes: &[u8]) -> bool {
+        use std::io::Write;
+        self.stream.write_all(bytes).is_ok() && self.stream.flush().is_ok()
+    }
+
+    /// Whether the server has closed the connection: a read gives end of
+    /// file or a reset within `wait` (anything it sent first is skipped).
+    pub fn is_closed(&mut self, wait: Duration) -> bool {
+        use std::io::Read;
+        self.stream.set_read_timeout(Some(wait)).unwrap();
+        let mut buf = [0u8; 4096];
+        loop {
+            match self.stream.read(&mut buf) {
+                Ok(0) => return true,
+                Ok(_) => continue,
+                Err(e) => {
+                    return !matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    );
+                }
+            }
+        }
+    }
+
+    /// Reads one response's status line and headers (and what came of its
+    /// body with them), waiting at most `wait`; `None` if none came.
+    pub fn response_head(&mut self, wait: Duration) -> Option<String> {
+        use std::io::Read;
+        self.stream.set_read_timeout(Some(wait)).unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+            match self.stream.read(&mut buf) {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+        Some(String::from_utf8_lossy(&got).into_owned())
+    }
+}

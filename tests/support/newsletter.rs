@@ -231,6 +231,21 @@ impl Newsletter {
         )
     }
 
+    /// `gazette serve --listen 127.0.0.1:0` run through `wrapper` (such as
+    /// `["prlimit", "--nofile=1024:1024", "--"]`), once it has printed its URL.
+    pub fn serve_through(&self, wrapper: &[&str]) -> Served {
+        let mut inner = self.process();
+        inner.args(["serve", "--listen", "127.0.0.1:0"]);
+        Served::start(&mut wrapped(&inner, wrapper), &self.root())
+    }
+
+    /// `gazette ARGS...` run through `wrapper` (as [`Newsletter::serve_through`]).
+    pub fn process_through(&self, wrapper: &[&str], args: &[&str]) -> Process {
+        let mut inner = self.process();
+        inner.args(args);
+        wrapped(&inner, wrapper)
+    }
+
     /// `gazette preview DRAFT --port 0`, once it has printed its URL.
     pub fn preview(&self, draft: &str) -> Served {
         Served::start(
@@ -386,4 +401,22 @@ impl Newsletter {
         let (draft, _) = draft::parse(&source, &config).unwrap();
         draft.links().iter().map(|l| l.url.clone()).collect()
     }
+}
+
+/// `inner` as the arguments of `wrapper`, with its directory and environment.
+fn wrapped(inner: &Process, wrapper: &[&str]) -> Process {
+    let mut cmd = Process::new(wrapper[0]);
+    cmd.args(&wrapper[1..])
+        .arg(inner.get_program())
+        .args(inner.get_args());
+    if let Some(dir) = inner.get_current_dir() {
+        cmd.current_dir(dir);
+    }
+    for (key, value) in inner.get_envs() {
+        match value {
+            Some(v) => cmd.env(key, v),
+            None => cmd.env_remove(key),
+        };
+    }
+    cmd
 }
