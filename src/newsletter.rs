@@ -148,6 +148,17 @@ impl Newsletter {
         Ok(store)
     }
 
+    /// The store opened only to read it, for commands that never write: no
+    /// file is created, and a data directory that is not writable will do.
+    /// Where there is no store yet, an empty one in memory stands in.
+    pub fn reader(&self) -> Result<Store> {
+        if self.config.database.exists() {
+            Store::open_read_only(&self.config.database)
+        } else {
+            Store::open_in_memory()
+        }
+    }
+
     /// The store, if it exists; never creates one.
     pub fn existing_store(&self) -> Result<Option<Store>> {
         if self.config.database.exists() {
@@ -174,7 +185,7 @@ impl Newsletter {
         let rendered = crate::render::render(draft, &self.config);
         lint::html_size(crate::render::encoded_html_size(&rendered.html), &mut diags);
         if let Some(now) = now {
-            let store = self.existing_store().ok().flatten();
+            let store = self.reader().ok();
             let ledger = ledger_state(store.as_ref(), draft.issue).unwrap_or(Ledger::NotStarted);
             lint::send_at(draft, ledger != Ledger::NotStarted, now, &mut diags);
         }

@@ -32,9 +32,7 @@ fn subscriber(n: &Newsletter, to: &str) -> Result<Option<(u64, Option<String>)>>
     let Ok(mailbox) = crate::address::Mailbox::parse(to) else {
         return Ok(None);
     };
-    let Some(store) = n.existing_store()? else {
-        return Ok(None);
-    };
+    let store = n.reader()?;
     Ok(store
         .get_by_email(&mailbox.address)?
         .map(|s| (s.id as u64, s.name)))

@@ -8,7 +8,7 @@ use crate::{clock, schedule};
 
 pub fn run(n: &Newsletter) -> Result<ExitStatus> {
     let config = &n.config;
-    let store = n.existing_store()?;
+    let store = Some(n.reader()?);
     let now = clock::now()?;
     let tz = &config.timezone;
     let mut rows = Vec::new();

@@ -11,6 +11,7 @@ use crate::message::load_signers;
 use crate::message::token::Secret;
 use crate::newsletter::Newsletter;
 use crate::serve::{App, Mailer, archive};
+use crate::store::{Store, is_unwritable};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -18,7 +19,7 @@ pub fn run(n: &Newsletter, args: ServeArgs) -> Result<ExitStatus> {
     let (root, config) = (&n.root, n.config.clone());
     let secret = Secret::load(&config)?;
     let signers = load_signers(&config)?;
-    let store = n.store()?;
+    let store = open_store(n)?;
     let transport = transport(&config, root)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -44,6 +45,27 @@ pub fn run(n: &Newsletter, args: ServeArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Ok)
 }
 
+/// The store to serve from: written to where it can be; where the file or
+/// its directory is read-only, read only, with a warning (the archive is
+/// served; unsubscribes and sign-ups are refused with 503, never dropped).
+fn open_store(n: &Newsletter) -> Result<Store> {
+    match n.store() {
+        Ok(store) => Ok(store),
+        Err(e) if is_unwritable(&e) && n.config.database.exists() => {
+            let store = n
+                .reader()
+                .map_err(|_| e.to_string())
+                .map_err(Error::Failed)?;
+            eprintln!(
+                "gazette: warning: {e}; serving it read-only: the archive works, but unsubscribes \
+                 and sign-ups answer 503 until the store can be written and serve is restarted"
+            );
+            Ok(store)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// The transport for confirmation emails: `GAZETTE_TRANSPORT` over the config.
 fn transport(config: &Config, root: &Path) -> Result<Destination> {
     let url = std::env::var("GAZETTE_TRANSPORT").ok();
@@ -54,7 +76,7 @@ fn transport(config: &Config, root: &Path) -> Result<Destination> {
 }
 
 pub fn archive(n: &Newsletter, args: ArchiveArgs) -> Result<ExitStatus> {
-    let store = n.store()?;
+    let store = n.reader()?;
     let now = clock::now()?;
     let pages = archive::write_static(n, &store, &args.out, now)?;
     eprintln!(

@@ -7,7 +7,7 @@ use crate::newsletter::Newsletter;
 
 pub fn run(n: &Newsletter, args: StatusArgs) -> Result<ExitStatus> {
     let config = &n.config;
-    let store = n.store()?;
+    let store = n.reader()?;
     let records = match &args.draft {
         Some(path) => {
             let draft = n.load_ok(&n.existing_draft(path)?)?.draft;

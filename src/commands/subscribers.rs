@@ -31,8 +31,8 @@ pub fn run(n: &Newsletter, args: SubscribersArgs) -> Result<ExitStatus> {
         } => add(&mut store()?, &email, name.as_deref(), resubscribe, now),
         SubscribersCommand::Remove { email } => remove(&mut store()?, &email, now),
         SubscribersCommand::Forget { email } => forget(&mut store()?, &email, now),
-        SubscribersCommand::List { status, json } => list(&store()?, status, json),
-        SubscribersCommand::Count => count(&store()?),
+        SubscribersCommand::List { status, json } => list(&n.reader()?, status, json),
+        SubscribersCommand::Count => count(&n.reader()?),
         SubscribersCommand::Import {
             file,
             dry_run,
@@ -48,7 +48,7 @@ pub fn run(n: &Newsletter, args: SubscribersArgs) -> Result<ExitStatus> {
                 ExitStatus::Ok
             })
         }
-        SubscribersCommand::Export { output } => export(&store()?, output.as_deref()),
+        SubscribersCommand::Export { output } => export(&n.reader()?, output.as_deref()),
     }
 }
 

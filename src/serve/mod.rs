@@ -45,6 +45,8 @@ pub struct App {
     /// Every list id the list has had, the config's first: tokens made under
     /// any of them are honoured.
     list_ids: RwLock<Vec<String>>,
+    /// The store could only be opened to read: writes are refused (503).
+    read_only: bool,
 }
 
 impl App {
@@ -55,7 +57,9 @@ impl App {
         mailer: Mailer,
     ) -> Result<App> {
         let list_ids = known_list_ids(&newsletter.config, &store)?;
+        let read_only = store.is_read_only();
         Ok(App {
+            read_only,
             config: newsletter.config.clone(),
             archive: cache::Cache::new(newsletter),
             secret,
@@ -138,6 +142,24 @@ impl App {
     fn status_page(&self, status: StatusCode) -> Response {
         let reason = status.canonical_reason().unwrap_or("Error");
         self.page(status, pages::status(&self.config, reason))
+    }
+
+    /// With a read-only store, the answer to a request that must write:
+    /// 503 with a page saying that nothing was recorded, and an error logged.
+    /// `None` when the store can be written.
+    fn refuse_if_read_only(&self, what: &str) -> Option<Response> {
+        if !self.read_only {
+            return None;
+        }
+        eprintln!("gazette: error: {what} was not recorded: the store is read-only");
+        let mut response = self.page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            pages::not_recorded(&self.config),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
+        Some(response)
     }
 
     /// Logs a failure and answers 500.

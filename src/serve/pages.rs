@@ -199,6 +199,16 @@ pub fn status(config: &Config, reason: &str) -> String {
     layout(config, reason, body)
 }
 
+/// The answer to a request that would write while the store is read-only.
+pub fn not_recorded(config: &Config) -> String {
+    let body = html! {
+        h1 { "Not done yet" }
+        p { "We could not record this just now, so nothing has changed. Please try the same \
+             link again later; if it still does not work, reply to any issue of " (config.name) "." }
+    };
+    layout(config, "Not done yet", body)
+}
+
 pub fn failed(config: &Config) -> String {
     let body = html! {
         h1 { "Something went wrong" }

@@ -70,6 +70,9 @@ pub async fn submit(
         let page = pages::signup_form(&app.config, Some(&error), &form.email, "");
         return app.page(StatusCode::BAD_REQUEST, page);
     }
+    if let Some(refused) = app.refuse_if_read_only("a sign-up") {
+        return refused;
+    }
     let now = match crate::clock::now() {
         Ok(now) => now,
         Err(e) => return app.failed("the clock", &e),
@@ -173,6 +176,9 @@ pub async fn confirm(State(app): State<Arc<App>>, Path(token): Path<String>) -> 
     let Some((id, expires, now)) = verified(&app, token).await else {
         return app.bad_link();
     };
+    if let Some(refused) = app.refuse_if_read_only("a confirmation") {
+        return refused;
+    }
     match app
         .with_store(move |s| s.confirm_signup(id, expires, now))
         .await

@@ -69,6 +69,9 @@ pub async fn post(
     let Ok(id) = i64::try_from(id) else {
         return app.bad_link();
     };
+    if let Some(refused) = app.refuse_if_read_only("an unsubscribe") {
+        return refused;
+    }
     let now = match crate::clock::now() {
         Ok(now) => now,
         Err(e) => return app.failed("the clock", &e),

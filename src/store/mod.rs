@@ -14,11 +14,13 @@ pub mod ledger;
 pub mod lists;
 pub mod merge;
 pub mod migrations;
+mod read_only;
 pub mod signup;
 pub mod subscriber;
 pub mod subscribers;
 
 pub use import::{ImportOptions, Summary};
+pub use read_only::is_unwritable;
 pub use subscriber::{Consent, Source, Status, Subscriber, email_key, suppression_hash};
 pub use subscribers::{Added, Counts};
 
@@ -35,6 +37,8 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Opened with [`Store::open_read_only`]: every write fails.
+    read_only: bool,
 }
 
 impl Store {
@@ -68,13 +72,12 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(&fail)?;
         match migrations::migrate(&mut conn).map_err(&fail)? {
-            Migrated::Current { .. } => Ok(Store { conn, path }),
-            Migrated::Newer(version) => Err(Error::Failed(format!(
-                "database {} has schema version {version} but this gazette knows only up to {}; \
-                 it was written by a newer gazette, so upgrade gazette to use it",
-                path.display(),
-                migrations::latest()
-            ))),
+            Migrated::Current { .. } => Ok(Store {
+                conn,
+                path,
+                read_only: false,
+            }),
+            Migrated::Newer(version) => Err(newer(&path, version)),
         }
     }
 
@@ -128,6 +131,16 @@ fn wal(conn: &Connection) -> rusqlite::Result<()> {
             Err(e) => return Err(e),
         }
     }
+}
+
+/// The error for a database written by a newer gazette.
+fn newer(path: &Path, version: usize) -> Error {
+    Error::Failed(format!(
+        "database {} has schema version {version} but this gazette knows only up to {}; \
+         it was written by a newer gazette, so upgrade gazette to use it",
+        path.display(),
+        migrations::latest()
+    ))
 }
 
 fn is_busy(e: &rusqlite::Error) -> bool {

@@ -16,6 +16,7 @@ mod browser;
 mod connections;
 mod drafts;
 mod identity;
+mod read_only;
 mod signup;
 mod unsubscribe;
 

@@ -239,6 +239,43 @@ impl Newsletter {
         Served::start(&mut wrapped(&inner, wrapper), &self.root())
     }
 
+    /// Makes `data/` and the database unwritable, and returns the wrapper
+    /// that runs gazette so that it really cannot write them: as root, whom
+    /// modes do not stop, `setpriv` runs it as `nobody` (the directories up to
+    /// the database are opened to others for reading); otherwise none is
+    /// needed. [`Newsletter::writable_again`] undoes the modes.
+    pub fn read_only_data(&self) -> Vec<&'static str> {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &Path, mode: u32| {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+        };
+        mode(self.dir(), 0o755);
+        mode(&self.root(), 0o755);
+        mode(&self.db_path(), 0o444);
+        mode(&self.path("data"), 0o555);
+        if super::is_root() {
+            vec![
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--",
+            ]
+        } else {
+            vec!["env"]
+        }
+    }
+
+    /// Makes `data/` and the database writable again.
+    pub fn writable_again(&self) {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &Path, mode: u32| {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+        };
+        mode(&self.path("data"), 0o755);
+        mode(&self.db_path(), 0o600);
+    }
+
     /// `gazette ARGS...` run through `wrapper` (as [`Newsletter::serve_through`]).
     pub fn process_through(&self, wrapper: &[&str], args: &[&str]) -> Process {
         let mut inner = self.process();
