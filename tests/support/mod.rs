@@ -9,6 +9,7 @@
 
 mod api;
 pub mod checks;
+mod confine;
 pub mod http;
 pub mod mail;
 pub mod messages;
