@@ -17,8 +17,9 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 
 impl Store {
-    /// Opens the existing store at `path` read-only; its schema must be
-    /// current (an older one cannot be migrated without writing).
+    /// Opens the existing store at `path` read-only. A store of an older
+    /// schema is migrated first when it can be written, and refused with a
+    /// clear error when it cannot.
     pub fn open_read_only(path: &Path) -> Result<Store> {
         let fail = store_error(path);
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
@@ -52,6 +53,10 @@ impl Store {
             return Err(super::newer(path, version));
         }
         if version < latest {
+            // Written by an older gazette: migrated first, where it can be.
+            if Store::open(path).is_ok() {
+                return Store::open_read_only(path);
+            }
             return Err(Error::Failed(format!(
                 "database {} has schema version {version}, and this gazette reads version {latest}; \
                  it cannot be upgraded while it is read-only: run a gazette command that writes \
@@ -135,5 +140,15 @@ mod tests {
         .unwrap();
         assert_eq!(user_version(&conn).unwrap(), migrations::latest());
         assert!(Store::open_read_only(&dir.path().join("missing.db")).is_err());
+        // An older schema is brought up to date first, where it can be written.
+        let older = dir.path().join("older.db");
+        let conn = Connection::open(&older).unwrap();
+        conn.execute_batch(&migrations::MIGRATIONS[..3].concat())
+            .unwrap();
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        drop(conn);
+        let reader = Store::open_read_only(&older).unwrap();
+        assert!(reader.is_read_only());
+        assert_eq!(user_version(reader.conn()).unwrap(), migrations::latest());
     }
 }
