@@ -14,7 +14,8 @@ pub fn run(n: &Newsletter, args: RenderArgs) -> Result<ExitStatus> {
     if args.format == Format::Eml {
         let to = args.to.as_deref().unwrap_or_default();
         let subscriber = subscriber(n, to)?;
-        let bytes = message::eml_for(config, &draft, &rendered, to, subscriber)?;
+        let sent_under = n.reader()?.send_list_id(draft.issue)?;
+        let bytes = message::eml_for(config, &draft, &rendered, to, subscriber, sent_under)?;
         write_output(args.output.as_deref(), &bytes)?;
         return Ok(ExitStatus::Ok);
     }

@@ -208,13 +208,16 @@ pub fn load_signers(config: &Config) -> Result<Vec<Signer>> {
 }
 
 /// The complete message `to` would get for this issue: a subscriber's own list
-/// message when `to` is on the list, otherwise a test send.
+/// message when `to` is on the list (its token and Message-ID made under
+/// `sent_under`, the list id the issue's send began with, if it began),
+/// otherwise a test send.
 pub fn eml_for(
     config: &Config,
     draft: &crate::draft::Draft,
     rendered: &Rendered,
     to: &str,
     subscriber: Option<(u64, Option<String>)>,
+    sent_under: Option<String>,
 ) -> Result<Vec<u8>> {
     let mailbox = crate::address::Mailbox::parse(to)
         .map_err(|e| crate::Error::Input(format!("--to: {e}")))?;
@@ -228,6 +231,10 @@ pub fn eml_for(
     };
     let now = crate::clock::now()?.as_second();
     let factory = Factory::new(config, rendered, draft.issue, now, kind, secret, signers);
+    let factory = match sent_under {
+        Some(list_id) if kind == Kind::List => factory.under_list_id(list_id),
+        _ => factory,
+    };
     let (id, name) = subscriber.map_or((None, mailbox.name), |(id, name)| (Some(id), name));
     let recipient = Recipient {
         id,

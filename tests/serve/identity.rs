@@ -130,6 +130,13 @@ fn a_send_resumed_after_a_rename_keeps_its_message_ids() {
             expected,
             "{who}"
         );
+        // And `render --to` shows exactly the message they were sent.
+        let eml = site.stdout(&["render", DRAFT, "--format", "eml", "--to", who]);
+        assert_eq!(
+            unfolded_header(&eml, "Message-ID").unwrap(),
+            expected,
+            "{who}"
+        );
     }
     let server = site.serve();
     let link = sent_link(&site, "ada@example.org");
