@@ -241,3 +241,20 @@ async fn idle_past(slots: &Slots, slot: &Slot, idle: Duration) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_connection_limit_leaves_room_below_the_descriptor_limit() {
+        let mut settings = Serve::defaults("N");
+        let room = open_files_limit().map_or(usize::MAX, |n| n.saturating_sub(RESERVED_FDS).max(1));
+        assert_eq!(connection_limit(&settings), room.min(512));
+        settings.max_connections = 100_000;
+        assert_eq!(connection_limit(&settings), room.min(100_000));
+        assert!(connection_limit(&settings) < open_files_limit().unwrap_or(usize::MAX));
+        settings.max_connections = 3;
+        assert_eq!(connection_limit(&settings), 3);
+    }
+}
