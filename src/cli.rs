@@ -27,6 +27,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a newsletter: config/gazette.toml, drafts/, data/ with a token secret
+    ///
+    /// Values not given as options are asked for on a terminal; without one,
+    /// placeholders are written, which `gazette check` reports until replaced.
+    /// Refuses a directory that already holds a config.
+    Init(InitArgs),
     /// Write the next draft, `drafts/<date>-<issue>.toml`, as a commented skeleton
     ///
     /// The issue number follows the highest in drafts/; the date is the first
@@ -61,6 +67,47 @@ pub enum Command {
     /// DKIM keys: make one and print the DNS record to publish
     #[command(subcommand)]
     Dkim(DkimCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(CompletionsArgs),
+    /// Write man pages, gazette.1 and one per command, into DIR
+    Man(ManArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The directory to make the newsletter in, made if missing (default: the
+    /// current one, or -C's)
+    #[arg(value_name = "DIR")]
+    pub directory: Option<PathBuf>,
+    /// The newsletter's name
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Who issues come from: "Display Name <address>"
+    #[arg(long)]
+    pub from: Option<String>,
+    /// The public site, e.g. https://news.example.org (archive and unsubscribe links)
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// The postal address every footer shows (CAN-SPAM requires one)
+    #[arg(long, value_name = "TEXT")]
+    pub postal_address: Option<String>,
+    /// The IANA time zone that send_at times are read in (default: UTC)
+    #[arg(long, value_name = "ZONE")]
+    pub timezone: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// The directory to write the pages into (made if missing)
+    #[arg(value_name = "DIR")]
+    pub directory: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,12 +13,14 @@ macro_rules! outln {
 
 pub mod check;
 pub mod dkim;
+pub mod init;
 pub mod new;
 pub mod preview;
 pub mod render;
 pub mod schedule;
 pub mod send;
 pub mod serve;
+pub mod shell;
 pub mod status;
 pub mod subscribers;
 

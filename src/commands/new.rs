@@ -3,6 +3,7 @@
 use crate::cli::NewArgs;
 use crate::clock;
 use crate::config::Config;
+use crate::draft::lint;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::newsletter::Newsletter;
@@ -77,16 +78,19 @@ date = {date}
 
 # Paragraphs of Markdown: *emphasis*, **strong**, `code`, [links](https://...).
 intro = """
-Write the opening of the issue here.
+{intro}
 """
 
 # Delete this table when the issue has no sponsor.
 [sponsor]
-name = "Sponsor name"
-text = "One paragraph about the sponsor."
+name = "{sponsor_name}"
+text = "{sponsor_text}"
 url = "https://example.com/sponsor"
 "#,
         name = config.name,
+        intro = lint::INTRO_STAND_IN,
+        sponsor_name = lint::SPONSOR_NAME_STAND_IN,
+        sponsor_text = lint::SPONSOR_TEXT_STAND_IN,
         template = config.subject_template,
         tz = config.timezone_name,
     );
@@ -96,11 +100,12 @@ url = "https://example.com/sponsor"
 # {title}: one [[{key}]] table per item, in order.
 [[{key}]]
 # title = "A short lead-in, shown in bold"
-text = "A paragraph about the link."
+text = "{item}"
 links = ["https://example.com/{key}"]
 "#,
             title = section.title,
-            key = section.key
+            key = section.key,
+            item = lint::ITEM_TEXT_STAND_IN,
         ));
     }
     s

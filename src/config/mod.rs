@@ -9,6 +9,7 @@ mod dkim;
 pub mod relay;
 mod sections;
 mod serve;
+pub mod skeleton;
 mod transport_url;
 pub mod url;
 
