@@ -80,6 +80,10 @@ date = {date}
 intro = """
 {intro}
 """
+# A closing paragraph after the last section, before the footer (optional).
+# outro = """
+# Thanks for reading. Reply with the links you found this week.
+# """
 
 # Delete this table when the issue has no sponsor.
 [sponsor]

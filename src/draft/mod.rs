@@ -31,6 +31,8 @@ pub struct Draft {
     pub sponsor: Option<Sponsor>,
     /// The configured sections in configured order, each with its items (maybe none).
     pub sections: Vec<Section>,
+    /// The closing paragraphs after the last section, before the footer (maybe none).
+    pub outro: Vec<Block>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +80,7 @@ impl Draft {
                 out.extend(item.links.iter());
             }
         }
+        markdown::collect_links(&self.outro, &mut out);
         out
     }
 }

@@ -38,6 +38,11 @@ pub fn render(draft: &Draft, config: &Config) -> String {
         }
     }
 
+    for block in &draft.outro {
+        paragraph(&mut out, None, block);
+        urls(&mut out, inline_links(std::slice::from_ref(block)));
+    }
+
     out.push_str("---\n\n");
     wrap_into(
         &mut out,

@@ -51,11 +51,11 @@ fn init_then_new_check_render_and_a_test_send_need_no_other_step() {
             "`postal_address` is still a stand-in",
         ),
         (
-            "drafts/2026-11-29-1.toml:15:9:",
+            "drafts/2026-11-29-1.toml:19:9:",
             "`Sponsor name` is the skeleton's stand-in",
         ),
         (
-            "drafts/2026-11-29-1.toml:17:7:",
+            "drafts/2026-11-29-1.toml:21:7:",
             "`https://example.com/sponsor` is a stand-in link",
         ),
     ] {
