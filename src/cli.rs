@@ -38,6 +38,12 @@ pub enum Command {
     /// The issue number follows the highest in drafts/; the date is the first
     /// `publish_day` after the later of the latest draft's date and today.
     New(NewArgs),
+    /// Add links to the next unsent draft, one item each, with the page's title in a comment
+    ///
+    /// The page is fetched (10 s, 2 MB, 5 redirects at most) for its title,
+    /// description and canonical URL; `utm_*` parameters are dropped. The draft is
+    /// edited in place: every byte outside the new item stays as it was.
+    Add(AddArgs),
     /// Check drafts: errors and warnings with file, line and column
     ///
     /// Exit status: 0 when clean, 1 with warnings under --deny-warnings, 2 on any error.
@@ -94,6 +100,22 @@ pub struct InitArgs {
     /// The IANA time zone that send_at times are read in (default: UTC)
     #[arg(long, value_name = "ZONE")]
     pub timezone: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AddArgs {
+    /// The links to add (absolute http or https URLs)
+    #[arg(required = true, value_name = "URL")]
+    pub urls: Vec<String>,
+    /// The section to add them to (default: the first configured)
+    #[arg(long, value_name = "KEY")]
+    pub section: Option<String>,
+    /// The item's text (default: a stand-in that `check` reports until replaced)
+    #[arg(long)]
+    pub text: Option<String>,
+    /// Do not fetch the pages
+    #[arg(long)]
+    pub no_fetch: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -7,6 +7,7 @@
 pub(crate) mod address;
 pub mod cli;
 pub(crate) mod clock;
+pub(crate) mod collect;
 pub(crate) mod commands;
 pub mod config;
 pub mod diag;
@@ -40,6 +41,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Init(args) => commands::init::run(&root, args),
         Command::Completions(args) => commands::shell::completions(args),
         Command::Man(args) => commands::shell::man(&root, args),
+        Command::Add(args) => commands::add::run(&open()?, args),
         Command::New(args) => commands::new::run(&open()?, args),
         Command::Check(args) => commands::check::run(&open()?, args),
         Command::Render(args) => commands::render::run(&open()?, args),

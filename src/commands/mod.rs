@@ -11,6 +11,7 @@ macro_rules! outln {
     };
 }
 
+pub mod add;
 pub mod check;
 pub mod dkim;
 pub mod init;

@@ -15,7 +15,10 @@ pub const INTRO_STAND_IN: &str = "Write the opening of the issue here.";
 pub const SPONSOR_NAME_STAND_IN: &str = "Sponsor name";
 pub const SPONSOR_TEXT_STAND_IN: &str = "One paragraph about the sponsor.";
 pub const ITEM_TEXT_STAND_IN: &str = "A paragraph about the link.";
-const STAND_INS: [&str; 4] = [
+/// The text of an item `gazette add` wrote without `--text`.
+pub const ADDED_TEXT_STAND_IN: &str = "Write about this link.";
+const STAND_INS: [&str; 5] = [
+    ADDED_TEXT_STAND_IN,
     INTRO_STAND_IN,
     SPONSOR_NAME_STAND_IN,
     SPONSOR_TEXT_STAND_IN,

@@ -8,6 +8,7 @@ pub mod lint;
 mod markdown;
 mod parse;
 mod present;
+pub mod skeleton;
 mod time;
 
 pub use markdown::{Block, Inline, collect_links, plain};

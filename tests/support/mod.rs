@@ -13,6 +13,7 @@ pub mod http;
 pub mod mail;
 pub mod messages;
 mod newsletter;
+pub mod pages;
 mod pki;
 mod process;
 pub mod smtp;

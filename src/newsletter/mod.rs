@@ -2,6 +2,8 @@
 //! store under `data/`. Commands, `serve` and the archive find and read drafts
 //! through [`Newsletter`], and nothing else knows where they live.
 
+mod next;
+
 use crate::config::Config;
 use crate::diag::{Diagnostic, Source};
 use crate::draft::{self, Draft, lint};
