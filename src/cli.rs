@@ -44,6 +44,11 @@ pub enum Command {
     /// description and canonical URL; `utm_*` parameters are dropped. The draft is
     /// edited in place: every byte outside the new item stays as it was.
     Add(AddArgs),
+    /// Add the links saved in the [collect] feeds since the last run to the next unsent draft
+    ///
+    /// Each link is added once, ever (the store remembers them), so running it from
+    /// cron every hour is safe. Exit status: 0, or 75 when a feed could not be read.
+    Collect,
     /// Check drafts: errors and warnings with file, line and column
     ///
     /// Exit status: 0 when clean, 1 with warnings under --deny-warnings, 2 on any error.

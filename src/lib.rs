@@ -42,6 +42,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Completions(args) => commands::shell::completions(args),
         Command::Man(args) => commands::shell::man(&root, args),
         Command::Add(args) => commands::add::run(&open()?, args),
+        Command::Collect => commands::collect::run(&open()?),
         Command::New(args) => commands::new::run(&open()?, args),
         Command::Check(args) => commands::check::run(&open()?, args),
         Command::Render(args) => commands::render::run(&open()?, args),

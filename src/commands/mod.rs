@@ -13,6 +13,7 @@ macro_rules! outln {
 
 pub mod add;
 pub mod check;
+pub mod collect;
 pub mod dkim;
 pub mod init;
 pub mod new;

@@ -4,6 +4,7 @@
 //! rest of gazette never meets a missing or malformed setting. Secrets are not
 //! settings: the config may name a file holding one, never the secret itself.
 
+mod collect;
 mod delivery;
 mod dkim;
 pub mod relay;
@@ -13,6 +14,7 @@ pub mod skeleton;
 mod transport_url;
 pub mod url;
 
+pub use collect::Collect;
 pub use delivery::{Delivery, Destination};
 pub use dkim::DkimKey;
 pub use relay::{Relay, RelayError, TlsMode, is_loopback};
@@ -64,6 +66,8 @@ pub struct Config {
     pub max_lateness: jiff::SignedDuration,
     /// The web endpoint's `[serve]` table (`gazette serve`, `gazette archive`).
     pub serve: Serve,
+    /// `gazette collect`'s feeds (`[collect]`).
+    pub collect: Collect,
 }
 
 impl Config {
@@ -216,6 +220,7 @@ impl Config {
         };
         let delivery = Delivery::read(root, &mut f, from.as_ref().map(Mailbox::domain));
         let serve = Serve::read(&mut f, name.as_ref());
+        let collect = Collect::read(&mut f, &sections);
         f.finish();
 
         if diags.iter().any(Diagnostic::is_error) {
@@ -246,6 +251,7 @@ impl Config {
             delivery: delivery.unwrap(),
             max_lateness: max_lateness.unwrap(),
             serve,
+            collect,
         })
     }
 

@@ -206,3 +206,72 @@ fn a_bad_link_or_section_changes_nothing() {
     );
     assert_eq!(nl.read(EXAMPLE), before);
 }
+
+const SAVED: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Saved</title>
+<item><title>Second saved</title><link>https://b.example/2?utm_source=pocket</link><description>&lt;p&gt;A &lt;b&gt;good&lt;/b&gt; read.&lt;/p&gt;</description></item>
+<item><title>First saved</title><link>https://b.example/1</link></item>
+</channel></rss>"#;
+
+#[test]
+fn collect_adds_each_saved_link_once_however_often_it_runs() {
+    let site = Site::start(vec![(
+        "/saved.rss",
+        Page::typed("application/rss+xml", SAVED.as_bytes().to_vec()),
+    )]);
+    let nl = Newsletter::new(&format!(
+        "[collect]\nfeeds = [\"{}\"]\nsection = \"tools\"\n",
+        site.url("/saved.rss")
+    ))
+    .at(NOW)
+    .without_secret();
+    let run = nl.run(&["collect"], &[]);
+    run.assert_code(0);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "added https://b.example/1 to {EXAMPLE} (tools)\nadded https://b.example/2 to {EXAMPLE} (tools)\n"
+        )
+    );
+    assert!(
+        run.stderr
+            .contains("collected 2 new links from 1 feed (0 seen before)"),
+        "{run:#?}"
+    );
+    let draft = nl.read(EXAMPLE);
+    assert!(draft.contains("# title: Second saved\n# description: A good read.\n[[tools]]\ntext = \"Write about this link.\"\nlinks = [\"https://b.example/2\"]\n"), "{draft}");
+
+    // Again, after the editor deleted one of the items: nothing new.
+    let first = "\n# title: First saved\n[[tools]]\ntext = \"Write about this link.\"\nlinks = [\"https://b.example/1\"]\n";
+    assert!(draft.contains(first), "{draft}");
+    let draft = draft.replace(first, "");
+    nl.write(EXAMPLE, &draft);
+    let run = nl.run(&["collect"], &[]);
+    run.assert_code(0);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr
+            .contains("collected 0 new links from 1 feed (2 seen before)"),
+        "{run:#?}"
+    );
+    assert_eq!(nl.read(EXAMPLE), draft);
+
+    // A feed that cannot be read is tried again by the next run: exit 75.
+    nl.configure(&format!(
+        "[collect]\nfeeds = [\"{}\", \"{}\"]\n",
+        site.url("/gone.rss"),
+        site.url("/saved.rss")
+    ));
+    let run = nl.run(&["collect"], &[]);
+    run.assert_code(75);
+    assert!(
+        run.stderr.contains(&format!(
+            "cannot fetch the feed {}: the page answered 404",
+            site.url("/gone.rss")
+        )),
+        "{run:#?}"
+    );
+
+    nl.configure("");
+    let err = nl.stderr(&["collect"], 2);
+    assert!(err.contains("no feeds to collect from"), "{err}");
+}
