@@ -54,6 +54,9 @@ pub struct Config {
     /// The List-Id identifier, e.g. `opsdigest.example.org`.
     pub list_id: String,
     pub unsubscribe_mailto: Option<String>,
+    /// The last field of the Feedback-ID header, which Gmail's feedback loop
+    /// reports complaints by (default: the From domain).
+    pub feedback_sender_id: Option<String>,
     /// A file holding the token secret (else `GAZETTE_SECRET`).
     pub secret_file: Option<PathBuf>,
     /// The SQLite store (default `data/gazette.db`).
@@ -190,6 +193,16 @@ impl Config {
                 }
             }
         });
+        let feedback_sender_id = f.opt_str("feedback_sender_id").and_then(|s| {
+            let ok = !s.get_ref().is_empty()
+                && (s.get_ref().bytes()).all(|b| b.is_ascii_graphic() && b != b':');
+            if !ok {
+                let d = Diagnostic::error(s.span(), "`feedback_sender_id` must be printable ASCII without spaces or colons")
+                    .with_hint("Gmail's Feedback-ID separates its fields with colons; the default is the From domain");
+                f.diags.push(d);
+            }
+            ok.then(|| s.into_inner())
+        });
         let secret_file = f.opt_str("secret_file").map(|s| root.join(s.get_ref()));
         let database = f
             .opt_str("database")
@@ -245,6 +258,7 @@ impl Config {
             sections,
             list_id,
             unsubscribe_mailto,
+            feedback_sender_id,
             secret_file,
             database,
             dkim,
