@@ -27,11 +27,28 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a newsletter: config/gazette.toml, drafts/, data/ with a token secret
+    ///
+    /// Values not given as options are asked for on a terminal; without one,
+    /// placeholders are written, which `gazette check` reports until replaced.
+    /// Refuses a directory that already holds a config.
+    Init(InitArgs),
     /// Write the next draft, `drafts/<date>-<issue>.toml`, as a commented skeleton
     ///
     /// The issue number follows the highest in drafts/; the date is the first
     /// `publish_day` after the later of the latest draft's date and today.
     New(NewArgs),
+    /// Add links to the next unsent draft, one item each, with the page's title in a comment
+    ///
+    /// The page is fetched (10 s, 2 MB, 5 redirects at most) for its title,
+    /// description and canonical URL; `utm_*` parameters are dropped. The draft is
+    /// edited in place: every byte outside the new item stays as it was.
+    Add(AddArgs),
+    /// Add the links saved in the [collect] feeds since the last run to the next unsent draft
+    ///
+    /// Each link is added once, ever (the store remembers them), so running it from
+    /// cron every hour is safe. Exit status: 0, or 75 when a feed could not be read.
+    Collect,
     /// Check drafts: errors and warnings with file, line and column
     ///
     /// Exit status: 0 when clean, 1 with warnings under --deny-warnings, 2 on any error.
@@ -61,6 +78,63 @@ pub enum Command {
     /// DKIM keys: make one and print the DNS record to publish
     #[command(subcommand)]
     Dkim(DkimCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(CompletionsArgs),
+    /// Write man pages, gazette.1 and one per command, into DIR
+    Man(ManArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The directory to make the newsletter in, made if missing (default: the
+    /// current one, or -C's)
+    #[arg(value_name = "DIR")]
+    pub directory: Option<PathBuf>,
+    /// The newsletter's name
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Who issues come from: "Display Name <address>"
+    #[arg(long)]
+    pub from: Option<String>,
+    /// The public site, e.g. https://news.example.org (archive and unsubscribe links)
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// The postal address every footer shows (CAN-SPAM requires one)
+    #[arg(long, value_name = "TEXT")]
+    pub postal_address: Option<String>,
+    /// The IANA time zone that send_at times are read in (default: UTC)
+    #[arg(long, value_name = "ZONE")]
+    pub timezone: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AddArgs {
+    /// The links to add (absolute http or https URLs)
+    #[arg(required = true, value_name = "URL")]
+    pub urls: Vec<String>,
+    /// The section to add them to (default: the first configured)
+    #[arg(long, value_name = "KEY")]
+    pub section: Option<String>,
+    /// The item's text (default: a stand-in that `check` reports until replaced)
+    #[arg(long)]
+    pub text: Option<String>,
+    /// Do not fetch the pages
+    #[arg(long)]
+    pub no_fetch: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// The directory to write the pages into (made if missing)
+    #[arg(value_name = "DIR")]
+    pub directory: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,6 +7,7 @@
 pub(crate) mod address;
 pub mod cli;
 pub(crate) mod clock;
+pub(crate) mod collect;
 pub(crate) mod commands;
 pub mod config;
 pub mod diag;
@@ -34,18 +35,24 @@ use std::path::PathBuf;
 /// Runs one command line in the newsletter directory it names.
 pub fn run(cli: Cli) -> Result<ExitStatus> {
     let root = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
-    let n = &Newsletter::open(&root)?;
+    // Init, completions and man need no newsletter: they make one, or describe the command line.
+    let open = || Newsletter::open(&root);
     match cli.command {
-        Command::New(args) => commands::new::run(n, args),
-        Command::Check(args) => commands::check::run(n, args),
-        Command::Render(args) => commands::render::run(n, args),
-        Command::Preview(args) => commands::preview::run(n, args),
-        Command::Subscribers(args) => commands::subscribers::run(n, args),
-        Command::Send(args) => commands::send::run(n, args),
-        Command::Status(args) => commands::status::run(n, args),
-        Command::Schedule => commands::schedule::run(n),
-        Command::Serve(args) => commands::serve::run(n, args),
-        Command::Archive(args) => commands::serve::archive(n, args),
-        Command::Dkim(DkimCommand::Keygen(args)) => commands::dkim::keygen(n, args),
+        Command::Init(args) => commands::init::run(&root, args),
+        Command::Completions(args) => commands::shell::completions(args),
+        Command::Man(args) => commands::shell::man(&root, args),
+        Command::Add(args) => commands::add::run(&open()?, args),
+        Command::Collect => commands::collect::run(&open()?),
+        Command::New(args) => commands::new::run(&open()?, args),
+        Command::Check(args) => commands::check::run(&open()?, args),
+        Command::Render(args) => commands::render::run(&open()?, args),
+        Command::Preview(args) => commands::preview::run(&open()?, args),
+        Command::Subscribers(args) => commands::subscribers::run(&open()?, args),
+        Command::Send(args) => commands::send::run(&open()?, args),
+        Command::Status(args) => commands::status::run(&open()?, args),
+        Command::Schedule => commands::schedule::run(&open()?),
+        Command::Serve(args) => commands::serve::run(&open()?, args),
+        Command::Archive(args) => commands::serve::archive(&open()?, args),
+        Command::Dkim(DkimCommand::Keygen(args)) => commands::dkim::keygen(&open()?, args),
     }
 }

@@ -37,6 +37,8 @@ fn strict_parse_dkim_and_links_pass_for_every_recipient() {
                 .arg(&links_file)
                 .arg("--tamper");
             cmd.args([
+                "--max-header-line",
+                "78",
                 "--max-body-line",
                 "78",
                 "--max-html-bytes",
@@ -355,4 +357,39 @@ fn render_eml_for_a_subscriber_is_exactly_their_list_message() {
         header(alan, "List-Unsubscribe"),
         header(grace, "List-Unsubscribe")
     );
+}
+
+#[test]
+fn keys_of_both_algorithms_are_read_by_openssl() {
+    crate::support::require("/usr/bin/openssl", "openssl");
+    let nl = Newsletter::example().at(NOW);
+    for (algorithm, kind) in [("rsa", "2048 BIT"), ("ed25519", "ED25519 PRIVATE-KEY")] {
+        let key = nl.dir().join(format!("{algorithm}.pem"));
+        nl.gazette()
+            .args([
+                "dkim",
+                "keygen",
+                "--selector",
+                algorithm,
+                "--algorithm",
+                algorithm,
+                "-o",
+            ])
+            .arg(&key)
+            .assert()
+            .success();
+        // OpenSSL 3.0 refuses Ed25519 keys in PKCS#8 v2; gazette writes v1.
+        let out = Process::new("openssl")
+            .args(["pkey", "-noout", "-text", "-in"])
+            .arg(&key)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{algorithm}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(text.to_uppercase().contains(kind), "{text}");
+    }
 }

@@ -43,6 +43,11 @@ pub fn run(n: &Newsletter, args: CheckArgs) -> Result<ExitStatus> {
         errors += diags.iter().filter(|d| d.is_error()).count();
         warnings += diags.iter().filter(|d| !d.is_error()).count();
     }
+    let (config, diags) = n.config_findings()?;
+    for d in &diags {
+        eprint!("{}", d.display(&config));
+    }
+    warnings += diags.len();
     let drafts = chosen.len();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     eprintln!(

@@ -11,14 +11,18 @@ macro_rules! outln {
     };
 }
 
+pub mod add;
 pub mod check;
+pub mod collect;
 pub mod dkim;
+pub mod init;
 pub mod new;
 pub mod preview;
 pub mod render;
 pub mod schedule;
 pub mod send;
 pub mod serve;
+pub mod shell;
 pub mod status;
 pub mod subscribers;
 

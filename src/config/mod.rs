@@ -4,14 +4,17 @@
 //! rest of gazette never meets a missing or malformed setting. Secrets are not
 //! settings: the config may name a file holding one, never the secret itself.
 
+mod collect;
 mod delivery;
 mod dkim;
 pub mod relay;
 mod sections;
 mod serve;
+pub mod skeleton;
 mod transport_url;
 pub mod url;
 
+pub use collect::Collect;
 pub use delivery::{Delivery, Destination};
 pub use dkim::DkimKey;
 pub use relay::{Relay, RelayError, TlsMode, is_loopback};
@@ -51,6 +54,9 @@ pub struct Config {
     /// The List-Id identifier, e.g. `opsdigest.example.org`.
     pub list_id: String,
     pub unsubscribe_mailto: Option<String>,
+    /// The last field of the Feedback-ID header, which Gmail's feedback loop
+    /// reports complaints by (default: the From domain).
+    pub feedback_sender_id: Option<String>,
     /// A file holding the token secret (else `GAZETTE_SECRET`).
     pub secret_file: Option<PathBuf>,
     /// The SQLite store (default `data/gazette.db`).
@@ -63,6 +69,8 @@ pub struct Config {
     pub max_lateness: jiff::SignedDuration,
     /// The web endpoint's `[serve]` table (`gazette serve`, `gazette archive`).
     pub serve: Serve,
+    /// `gazette collect`'s feeds (`[collect]`).
+    pub collect: Collect,
 }
 
 impl Config {
@@ -185,6 +193,16 @@ impl Config {
                 }
             }
         });
+        let feedback_sender_id = f.opt_str("feedback_sender_id").and_then(|s| {
+            let ok = !s.get_ref().is_empty()
+                && (s.get_ref().bytes()).all(|b| b.is_ascii_graphic() && b != b':');
+            if !ok {
+                let d = Diagnostic::error(s.span(), "`feedback_sender_id` must be printable ASCII without spaces or colons")
+                    .with_hint("Gmail's Feedback-ID separates its fields with colons; the default is the From domain");
+                f.diags.push(d);
+            }
+            ok.then(|| s.into_inner())
+        });
         let secret_file = f.opt_str("secret_file").map(|s| root.join(s.get_ref()));
         let database = f
             .opt_str("database")
@@ -215,6 +233,7 @@ impl Config {
         };
         let delivery = Delivery::read(root, &mut f, from.as_ref().map(Mailbox::domain));
         let serve = Serve::read(&mut f, name.as_ref());
+        let collect = Collect::read(&mut f, &sections);
         f.finish();
 
         if diags.iter().any(Diagnostic::is_error) {
@@ -239,12 +258,14 @@ impl Config {
             sections,
             list_id,
             unsubscribe_mailto,
+            feedback_sender_id,
             secret_file,
             database,
             dkim,
             delivery: delivery.unwrap(),
             max_lateness: max_lateness.unwrap(),
             serve,
+            collect,
         })
     }
 

@@ -13,6 +13,7 @@ pub const DRAFT_KEYS: &[&str] = &[
     "send_at",
     "intro",
     "sponsor",
+    "outro",
 ];
 
 /// One configured section of an issue, such as `news` titled "News".

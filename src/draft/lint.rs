@@ -10,6 +10,57 @@ use std::ops::Range;
 /// Gmail clips messages whose HTML is over about 102 KB; we warn well before.
 pub const HTML_WARN_BYTES: usize = 90 * 1024;
 
+/// The stand-ins of `gazette new`'s skeleton, reported by `check` until replaced.
+pub const INTRO_STAND_IN: &str = "Write the opening of the issue here.";
+pub const SPONSOR_NAME_STAND_IN: &str = "Sponsor name";
+pub const SPONSOR_TEXT_STAND_IN: &str = "One paragraph about the sponsor.";
+pub const ITEM_TEXT_STAND_IN: &str = "A paragraph about the link.";
+/// The text of an item `gazette add` wrote without `--text`.
+pub const ADDED_TEXT_STAND_IN: &str = "Write about this link.";
+const STAND_INS: [&str; 5] = [
+    ADDED_TEXT_STAND_IN,
+    INTRO_STAND_IN,
+    SPONSOR_NAME_STAND_IN,
+    SPONSOR_TEXT_STAND_IN,
+    ITEM_TEXT_STAND_IN,
+];
+
+/// Warns about each stand-in of the skeleton left in the draft: its texts
+/// (outside comments) and links to the stand-in domain, example.com.
+pub fn placeholders(text: &str, draft: &Draft, diags: &mut Vec<Diagnostic>) {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if !line.trim_start().starts_with('#') {
+            for stand_in in STAND_INS {
+                for (at, _) in line.match_indices(stand_in) {
+                    let start = offset + at;
+                    diags.push(
+                        Diagnostic::warning(
+                            start..start + stand_in.len(),
+                            format!("`{stand_in}` is the skeleton's stand-in"),
+                        )
+                        .with_hint("write the issue's own words here"),
+                    );
+                }
+            }
+        }
+        offset += line.len();
+    }
+    for link in draft.links() {
+        if crate::config::skeleton::url_host(&link.url)
+            .is_some_and(|h| h.eq_ignore_ascii_case(crate::config::skeleton::PLACEHOLDER_DOMAIN))
+        {
+            diags.push(
+                Diagnostic::warning(
+                    link.span.clone(),
+                    format!("`{}` is a stand-in link", link.url),
+                )
+                .with_hint("link the page the item is about"),
+            );
+        }
+    }
+}
+
 /// Warns about each link of `draft` already featured in an earlier issue.
 pub fn earlier_links(draft: &Draft, others: &[&Draft], diags: &mut Vec<Diagnostic>) {
     let mut featured: HashMap<String, u32> = HashMap::new();

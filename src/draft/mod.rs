@@ -8,6 +8,7 @@ pub mod lint;
 mod markdown;
 mod parse;
 mod present;
+pub mod skeleton;
 mod time;
 
 pub use markdown::{Block, Inline, collect_links, plain};
@@ -31,6 +32,8 @@ pub struct Draft {
     pub sponsor: Option<Sponsor>,
     /// The configured sections in configured order, each with its items (maybe none).
     pub sections: Vec<Section>,
+    /// The closing paragraphs after the last section, before the footer (maybe none).
+    pub outro: Vec<Block>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +81,7 @@ impl Draft {
                 out.extend(item.links.iter());
             }
         }
+        markdown::collect_links(&self.outro, &mut out);
         out
     }
 }

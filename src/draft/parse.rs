@@ -91,6 +91,8 @@ fn read(
             url: url?,
         })
     });
+    // Absent is no closing paragraph; present, it must hold one.
+    let outro = f.opt_str("outro").map(|s| text(&s, "outro", src, f.diags));
     let mut sections = Vec::new();
     // How many `[[key]]` tables each section has, parsed or not: a section whose
     // items all have errors is not an empty section.
@@ -160,6 +162,7 @@ fn read(
         intro,
         sponsor,
         sections,
+        outro: outro.unwrap_or(Some(Vec::new()))?,
     };
     lint::own(&draft, &written, subject_span, diags);
     Some(draft)

@@ -32,6 +32,8 @@ pub(super) struct ListHeaders {
     pub unsubscribe_mailto: Option<String>,
     pub list_id_header: String,
     pub archive_url: String,
+    /// Gmail's feedback-loop key: `<issue>:<list>:gazette:<sender id>`.
+    pub feedback_id: String,
 }
 
 impl Parts {
@@ -51,7 +53,7 @@ impl Parts {
 }
 
 impl ListHeaders {
-    pub(super) fn new(config: &Config) -> ListHeaders {
+    pub(super) fn new(config: &Config, issue: u32) -> ListHeaders {
         let phrase = if config
             .name
             .chars()
@@ -70,6 +72,13 @@ impl ListHeaders {
                 .trim_start()
                 .to_string(),
             archive_url: format!("{}/archive", config.base_url),
+            feedback_id: format!(
+                "{issue}:{list}:gazette:{sender}",
+                // The List-Id's first label (the name's slug): the whole
+                // List-Id would push the header past 78 octets, unfoldably.
+                list = config.list_id.split('.').next().unwrap_or("list"),
+                sender = (config.feedback_sender_id.as_deref()).unwrap_or(config.domain()),
+            ),
         }
     }
 }
@@ -102,7 +111,8 @@ pub(super) fn compose(parts: &Parts, token: &str, message_id: &str) -> Vec<u8> {
                     "List-Unsubscribe-Post",
                     Raw::new("List-Unsubscribe=One-Click"),
                 )
-                .header("List-Archive", URL::new(list.archive_url.as_str()));
+                .header("List-Archive", URL::new(list.archive_url.as_str()))
+                .header("Feedback-ID", Raw::new(list.feedback_id.as_str()));
             (builder, html, text)
         }
         None => (

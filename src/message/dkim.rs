@@ -15,8 +15,9 @@ use mail_auth::dkim::{Canonicalization, DkimSigner, Done};
 use rustls_pki_types::PrivateKeyDer;
 use rustls_pki_types::pem::PemObject;
 
-/// Signed once each; From, Subject and both List-Unsubscribe headers are
-/// listed again so that a copy added in transit breaks the signature.
+/// The headers signed, each listed once more than a message carries it
+/// (RFC 6376 8.15): a copy added in transit, or a Cc or Sender added where
+/// there was none, then breaks the signature.
 pub const SIGNED_HEADERS: &[&str] = &[
     "From",
     "To",
@@ -30,11 +31,26 @@ pub const SIGNED_HEADERS: &[&str] = &[
     "List-Unsubscribe",
     "List-Unsubscribe-Post",
     "List-Archive",
+    "Feedback-ID",
     "From",
+    "To",
     "Subject",
+    "Date",
+    "Message-ID",
+    "MIME-Version",
+    "Content-Type",
+    "Reply-To",
+    "List-Id",
     "List-Unsubscribe",
     "List-Unsubscribe-Post",
+    "List-Archive",
+    "Feedback-ID",
+    "Cc",
+    "Sender",
 ];
+
+/// The longest header line gazette writes where whitespace allows folding (RFC 5322 2.1.1).
+pub const HEADER_LINE: usize = 78;
 
 /// One configured signing key, ready to sign.
 pub enum Signer {
@@ -82,9 +98,54 @@ impl Signer {
             Signer::Rsa(s) => s.sign(message),
             Signer::Ed25519(s) => s.sign(message),
         };
-        sig.map(|s| s.to_header())
+        sig.map(|s| refold(&s.to_header()))
             .map_err(|e| Error::Failed(format!("DKIM signing failed: {e}")))
     }
+}
+
+/// The signature header folded into lines of at most [`HEADER_LINE`] octets.
+///
+/// Lines break only where mail-auth put whitespace, so the relaxed
+/// canonical form that was signed is unchanged (every whitespace run is one
+/// space to it), and anywhere inside the `b=` value, which verifiers remove
+/// with its whitespace before hashing (RFC 6376 3.7).
+fn refold(header: &str) -> String {
+    let mut lines: Vec<String> = vec![String::new()];
+    let mut words = header.split_ascii_whitespace();
+    while let Some(word) = words.next() {
+        let line = lines.last_mut().expect("one line at least");
+        if let Some(first) = word.strip_prefix("b=") {
+            // The signature, the last tag: its pieces joined, then as much on
+            // each line as fits.
+            let value: String = std::iter::once(first).chain(words.by_ref()).collect();
+            let mut rest = value.as_str();
+            if line.len() + 1 + 2 + 16 > HEADER_LINE {
+                lines.push("\t".into());
+            } else {
+                line.push(' ');
+            }
+            let line = lines.last_mut().expect("one line at least");
+            line.push_str("b=");
+            let (chunk, after) = rest.split_at((HEADER_LINE - line.len()).min(rest.len()));
+            line.push_str(chunk);
+            rest = after;
+            while !rest.is_empty() {
+                let (chunk, after) = rest.split_at((HEADER_LINE - 1).min(rest.len()));
+                lines.push(format!("\t{chunk}"));
+                rest = after;
+            }
+        } else if line.is_empty() {
+            line.push_str(word);
+        } else if line.len() + 1 + word.len() <= HEADER_LINE {
+            line.push(' ');
+            line.push_str(word);
+        } else {
+            lines.push(format!("\t{word}"));
+        }
+    }
+    let mut out = lines.join("\r\n");
+    out.push_str("\r\n");
+    out
 }
 
 fn configure<T: mail_auth::common::crypto::SigningKey>(
@@ -121,9 +182,14 @@ pub fn generate(algorithm: Algorithm) -> Result<(String, String)> {
             (private.as_ref().to_vec(), record)
         }
         Algorithm::Ed25519 => {
-            let pkcs8 = Ed25519Key::generate_pkcs8()
-                .map_err(|_| Error::Failed("cannot generate a key".into()))?;
-            let key = Ed25519Key::from_pkcs8_der(&pkcs8)
+            // PKCS#8 v1 (RFC 5208, no public key inside): the form OpenSSL 3.0
+            // reads; v2, which ring and aws-lc-rs write by default, it refuses.
+            let pkcs8 = aws_lc_rs::signature::Ed25519KeyPair::generate_pkcs8v1(
+                &aws_lc_rs::rand::SystemRandom::new(),
+            )
+            .map_err(failed)?;
+            let pkcs8 = pkcs8.as_ref().to_vec();
+            let key = Ed25519Key::from_pkcs8_maybe_unchecked_der(&pkcs8)
                 .map_err(|_| Error::Failed("cannot generate a key".into()))?;
             (
                 pkcs8,
@@ -146,4 +212,36 @@ fn pem(label: &str, der: &[u8]) -> String {
     }
     out.push_str(&format!("-----END {label}-----\n"));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The relaxed canonical form of a header, with the `b=` value taken out.
+    fn canonical(header: &str) -> String {
+        let one = header
+            .split_ascii_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let at = one.find(" b=").expect("a b= tag") + 3;
+        one[..at].to_owned()
+    }
+
+    #[test]
+    fn refolding_keeps_what_was_signed_and_the_lines_short() {
+        let signed = "DKIM-Signature: v=1; a=rsa-sha256; s=s1; d=platformnotes.example; c=relaxed/relaxed;\r\n\th=Content-Type:MIME-Version:List-Archive:List-Unsubscribe-Post\r\n\t:List-Unsubscribe:List-Id; t=1796173186; bh=MjS9mrgvf\r\n\tVReQaQkSV8H4Yvdiu6xA9NVGP4V8Xt42H4=; b=FZlfGVlNsA25xAwX+Xisvzncb1LNXMGCPuDR\r\n\tCJ6xlhZSca+uf8XhxZrlQMU3QkHEpZ3Ts17sF+SyVR4hYb2w58eaNNfYg59h9I3TucJErWqM7lr\r\n\t91Ehgg==;\r\n";
+        let folded = refold(signed);
+        assert_eq!(canonical(&folded), canonical(signed));
+        let b = |h: &str| {
+            let at = h.find("b=F").unwrap();
+            h[at..].split_ascii_whitespace().collect::<String>()
+        };
+        assert_eq!(b(&folded), b(signed));
+        assert!(folded.ends_with("==;\r\n"));
+        for line in folded.trim_end().split("\r\n") {
+            assert!(line.len() <= HEADER_LINE, "{} octets: {line}", line.len());
+        }
+        assert!(folded.starts_with("DKIM-Signature: v=1; a=rsa-sha256; s=s1; d=platformnotes.example;\r\n\tc=relaxed/relaxed;"), "{folded}");
+    }
 }

@@ -73,7 +73,7 @@ impl Factory {
             Kind::Test => format!("[TEST] {}", rendered.subject),
         };
         let mut parts = Parts::new(config, rendered, subject, date);
-        parts.list = Some(ListHeaders::new(config));
+        parts.list = Some(ListHeaders::new(config, issue));
         let domain = config.domain().to_string();
         let template = Template::locate(
             &parts,

@@ -111,6 +111,7 @@ fn document(draft: &Draft, config: &Config, frame: &Frame<'_>, css: &str) -> Mar
                                         }
                                     }
                                 }
+                                @for block in &draft.outro { (paragraph(None, block)) }
                             } }
                             tr { td.footer {
                                 @match frame {

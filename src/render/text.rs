@@ -38,6 +38,11 @@ pub fn render(draft: &Draft, config: &Config) -> String {
         }
     }
 
+    for block in &draft.outro {
+        paragraph(&mut out, None, block);
+        urls(&mut out, inline_links(std::slice::from_ref(block)));
+    }
+
     out.push_str("---\n\n");
     wrap_into(
         &mut out,
@@ -102,7 +107,44 @@ fn paragraph(out: &mut String, title: Option<&str>, block: &Block) {
 fn wrap_options() -> textwrap::Options<'static> {
     textwrap::Options::new(WIDTH)
         .break_words(false)
+        .word_separator(textwrap::WordSeparator::Custom(words))
         .word_splitter(textwrap::WordSplitter::NoHyphenation)
+}
+
+/// The pieces a line may break between: after each run of spaces, as in
+/// English; and, in text written without spaces (Chinese, Japanese, Korean),
+/// wherever the Unicode line-breaking algorithm (UAX #14) allows a break next
+/// to a wide character, which keeps its rules (no break before `。` or after
+/// `「`). Nothing else breaks: not a URL, nor a hyphenated `code-span`.
+fn words(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Word<'_>> + '_> {
+    use unicode_width::UnicodeWidthChar;
+    let wide = |c: Option<char>| c.is_some_and(|c| c.width() == Some(2));
+    let mut cuts: Vec<usize> = Vec::new();
+    let mut previous = None;
+    for (at, c) in line.char_indices() {
+        if previous == Some(' ') && c != ' ' {
+            cuts.push(at);
+        }
+        previous = Some(c);
+    }
+    for (at, _) in unicode_linebreak::linebreaks(line) {
+        let before = line[..at].chars().next_back();
+        let after = line[at..].chars().next();
+        if at < line.len() && before != Some(' ') && (wide(before) || wide(after)) {
+            cuts.push(at);
+        }
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut start = 0;
+    let mut pieces = Vec::with_capacity(cuts.len() + 1);
+    for cut in cuts.into_iter().chain(std::iter::once(line.len())) {
+        if cut > start {
+            pieces.push(textwrap::core::Word::from(&line[start..cut]));
+            start = cut;
+        }
+    }
+    Box::new(pieces.into_iter())
 }
 
 /// Writes `text` wrapped at 72 columns, never breaking a word, one newline after.
@@ -160,4 +202,47 @@ fn urls(out: &mut String, links: Vec<&Link>) {
         }
     }
     out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use unicode_width::UnicodeWidthStr;
+
+    fn wrapped(text: &str) -> String {
+        let mut out = String::new();
+        wrap_into(&mut out, text);
+        out
+    }
+
+    #[test]
+    fn text_without_spaces_wraps_at_72_columns_by_uax14() {
+        let ja = "東京のチームは、障害の振り返りを公開しました。「なぜ再試行が嵐になったのか」を、図と数字で丁寧に説明しています。読む価値があります。".repeat(3);
+        let out = wrapped(&ja);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines.len() > 3, "{out}");
+        for line in &lines {
+            assert!(line.width() <= WIDTH, "{} columns: {line}", line.width());
+            // Kinsoku: no line starts with a closing mark or ends with an opening one.
+            assert!(!line.starts_with(['。', '、', '」']), "{line}");
+            assert!(!line.ends_with('「'), "{line}");
+        }
+        assert_eq!(lines.concat(), ja, "only line breaks were added");
+    }
+
+    #[test]
+    fn spaced_text_urls_and_hyphens_break_as_before() {
+        let url = format!("https://example.com/{}", "a-b/".repeat(30));
+        let out = wrapped(&format!(
+            "See {url} and the `retry-storm-detector` tool, 東京 too."
+        ));
+        assert!(out.lines().any(|l| l == url), "{out}");
+        assert!(out.contains("`retry-storm-detector`"), "{out}");
+        let english = "word ".repeat(40);
+        assert!(
+            wrapped(&english)
+                .lines()
+                .all(|l| l.width() <= WIDTH && !l.starts_with(' '))
+        );
+    }
 }

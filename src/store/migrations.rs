@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[&str] = &[
     super::ledger::MIGRATION,
     super::signup::MIGRATION,
     super::lists::MIGRATION,
+    super::collected::MIGRATION,
 ];
 
 /// 1: subscribers and the suppression list.

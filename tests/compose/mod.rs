@@ -6,7 +6,9 @@
 //! Rendered parts and diagnostics are pinned whole with insta; structural
 //! properties (line widths, whole URLs, escaping) are asserted as well.
 
+mod add;
 mod check;
+mod init;
 mod new;
 mod preview;
 mod render;

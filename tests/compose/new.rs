@@ -9,17 +9,19 @@ fn new_writes_the_next_draft() {
     assert_eq!(out, "drafts/2026-12-06-42.toml\n");
     let skeleton = nl.read("drafts/2026-12-06-42.toml");
     insta::assert_snapshot!(skeleton);
-    // The skeleton checks clean, even under --deny-warnings (its example
-    // links differ, so none is "linked twice").
-    let err = nl.stderr(
-        &["check", "--deny-warnings", "drafts/2026-12-06-42.toml"],
-        0,
-    );
+    // The skeleton has no error; its stand-ins (texts and example.com links)
+    // are warnings until the editor replaces them.
+    let err = nl.stderr(&["check", "drafts/2026-12-06-42.toml"], 0);
     assert!(
-        err.ends_with("checked 1 draft: 0 errors, 0 warnings\n"),
+        err.ends_with("checked 1 draft: 0 errors, 8 warnings\n"),
         "{err}"
     );
     assert!(!err.contains("error:"), "{err}");
+    assert_eq!(err.matches("stand-in").count(), 8, "{err}");
+    nl.stderr(
+        &["check", "--deny-warnings", "drafts/2026-12-06-42.toml"],
+        1,
+    );
     // And it renders.
     nl.stdout(&["render", "drafts/2026-12-06-42.toml", "--format", "text"]);
 

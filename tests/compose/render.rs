@@ -123,3 +123,42 @@ fn render_refuses_a_draft_with_errors() {
     let err = nl.stderr(&["render", "drafts/missing.toml"], 2);
     assert!(err.starts_with("gazette: error: no draft at "), "{err}");
 }
+
+#[test]
+fn the_outro_closes_the_issue_in_both_parts_and_the_archive() {
+    let nl = crate::support::Newsletter::example().at(super::NOW);
+    let draft = nl.read(EXAMPLE).replacen(
+        "\n[sponsor]",
+        "\noutro = \"\"\"\nThat's all for this week. *Reply* with [your links](https://platformnotes.example/tips).\n\"\"\"\n\n[sponsor]",
+        1,
+    );
+    nl.write(EXAMPLE, &draft);
+    let text = nl.stdout(&["render", EXAMPLE, "--format", "text"]);
+    let (last_item, outro, footer) = (
+        text.find("https://cred-rotator.example.dev/docs/").expect("the last item link"),
+        text.find("That's all for this week. _Reply_ with your links.\nhttps://platformnotes.example/tips\n")
+            .unwrap_or_else(|| panic!("{text}")),
+        text.find("\n---\n").unwrap(),
+    );
+    assert!(last_item < outro && outro < footer, "{text}");
+    assert_text_part(&text, &nl.links(EXAMPLE));
+
+    let html = nl.stdout(&["render", EXAMPLE]);
+    let outro = html
+        .find("That&#39;s all for this week.")
+        .or_else(|| html.find("That's all for this week."))
+        .unwrap();
+    let last_section = html.rfind("<h2").unwrap();
+    assert!(
+        last_section < outro && outro < html.find("class=\"footer").unwrap(),
+        "{html}"
+    );
+    assert_html_part(&html, "en", &nl.links(EXAMPLE));
+
+    nl.add("ada@example.org");
+    nl.send(&[]).assert_code(0);
+    let out = nl.dir().join("site");
+    nl.stdout(&["archive", "--out", out.to_str().unwrap()]);
+    let page = std::fs::read_to_string(out.join("archive/41/index.html")).unwrap();
+    assert!(page.contains("all for this week."), "{page}");
+}

@@ -14,6 +14,7 @@ pub mod http;
 pub mod mail;
 pub mod messages;
 mod newsletter;
+pub mod pages;
 mod pki;
 mod process;
 pub mod smtp;
@@ -23,7 +24,7 @@ pub use http::Response;
 pub use mail::{angle, assert_everyone_once, unfolded_header};
 pub use newsletter::Newsletter;
 pub use pki::Pki;
-pub use process::Script;
+pub use process::{Script, hygiene};
 pub use smtp::{SmtpServer, Tls};
 
 use std::path::{Path, PathBuf};

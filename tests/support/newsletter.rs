@@ -41,6 +41,15 @@ impl Newsletter {
         n
     }
 
+    /// Nothing at all: the newsletter directory does not exist yet (for `init`).
+    pub fn uninitialised() -> Newsletter {
+        Newsletter {
+            tmp: tempfile::tempdir().unwrap(),
+            now: NOW.to_string(),
+            secret: true,
+        }
+    }
+
     /// The repository's example config and issue #41, as a fresh clone has
     /// them (no data/).
     pub fn example() -> Newsletter {

@@ -17,7 +17,13 @@ Options:
                          joined). Repeatable. Every DKIM-Signature must then verify.
   --tamper               with --dkim-key: copies with the Subject changed, the
                          List-Unsubscribe URI changed and one body character changed must
-                         each FAIL verification
+                         each FAIL verification, and so must copies with a second copy of
+                         any header that must not gain one in transit (From, To, Subject,
+                         Date, Message-ID, Reply-To, MIME-Version, Content-Type, List-*,
+                         Feedback-ID) and with a Cc or Sender added
+  --max-header-line N    fail when a header line is longer than N octets and could have
+                         been folded (it holds whitespace after its first word: a single
+                         token, such as a long URI, cannot be folded and is allowed)
   --max-body-line N      fail when a body line is longer than N octets (default: only
                          reported, and warned about above 78)
   --max-html-bytes N     fail when the transfer-encoded HTML part is over N bytes
@@ -62,6 +68,7 @@ def parse_args(argv):
     p.add_argument("--dkim-key", action="append", default=[], metavar="SELECTOR._domainkey.DOMAIN=PUBKEYFILE")
     p.add_argument("--tamper", action="store_true")
     p.add_argument("--max-body-line", type=int, metavar="N")
+    p.add_argument("--max-header-line", type=int, metavar="N")
     p.add_argument("--max-html-bytes", type=int, metavar="N")
     p.add_argument("--require-body-unsubscribe", action="store_true")
     args = p.parse_args(argv)
@@ -140,6 +147,14 @@ def check_lines(raw, result, errors, warnings, args):
     head_lines = re.split(rb"\r\n|\n|\r", head)
     body_lines = re.split(rb"\r\n|\n|\r", body) if body else []
     result["max_header_line"] = max((len(l) for l in head_lines), default=0)
+    if args.max_header_line is not None:
+        for l in head_lines:
+            # Whitespace after the first word is somewhere a fold could go.
+            foldable = len(l.strip().split()) > (1 if l[:1] in (b" ", b"\t") else 2)
+            if len(l) > args.max_header_line and foldable:
+                errors.append(
+                    f"a header line of {len(l)} octets could be folded: {l[:60].decode('ascii', 'replace')}..."
+                )
     result["max_body_line"] = max((len(l) for l in body_lines), default=0)
     result["body_lines_over_78"] = sum(1 for l in body_lines if len(l) > SHOULD_LINE)
     if args.max_body_line is not None and result["max_body_line"] > args.max_body_line:
@@ -383,6 +398,25 @@ def tamper_list_unsubscribe(raw):
     return raw[:pos] + new + raw[pos + 1:]
 
 
+ONE_COPY = [
+    "From", "To", "Subject", "Date", "Message-ID", "Reply-To", "MIME-Version", "Content-Type",
+    "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "List-Archive", "Feedback-ID",
+]
+
+
+def tamper_added_header(raw, name):
+    """A copy with one more `name` header at the top (where a relay adds one);
+    for a header the message has, a copy of its value changed."""
+    span = header_span(raw, name)
+    if span is not None:
+        start, end = span
+        value = raw[raw.index(b":", start) + 1:end].rstrip(b"\r\n")
+        line = name.encode() + b":" + value + b"x\r\n"
+    else:
+        line = name.encode() + b": someone@elsewhere.example\r\n"
+    return line + raw
+
+
 def tamper_body(raw, msg):
     """Flip the case of one letter of the text part's encoded content (stays valid QP/base64)."""
     _, body, body_start = split_head_body(raw)
@@ -460,11 +494,18 @@ def dkim_results(raw, msg, keys, args, errors):
             errors.append(f"DKIM signature {idx} (d={res['d']} s={res['s']}) does not verify" + (f": {err}" if err else ""))
         if args.tamper:
             tampers = {}
-            for label, copy in (
+            copies = [
                 ("subject", tamper_subject(raw)),
                 ("list_unsubscribe", tamper_list_unsubscribe(raw)),
                 ("body", tamper_body(raw, msg)),
-            ):
+            ]
+            for name in ONE_COPY:
+                if header_span(raw, name) is not None:
+                    copies.append((f"second {name}", tamper_added_header(raw, name)))
+            for name in ("Cc", "Sender"):
+                if header_span(raw, name) is None:
+                    copies.append((f"added {name}", tamper_added_header(raw, name)))
+            for label, copy in copies:
                 if copy is None:
                     tampers[label] = "not tried (nothing to change)"
                     errors.append(f"DKIM signature {idx}: cannot make the {label} tamper copy")

@@ -2,6 +2,8 @@
 //! store under `data/`. Commands, `serve` and the archive find and read drafts
 //! through [`Newsletter`], and nothing else knows where they live.
 
+mod next;
+
 use crate::config::Config;
 use crate::diag::{Diagnostic, Source};
 use crate::draft::{self, Draft, lint};
@@ -182,6 +184,7 @@ impl Newsletter {
         };
         let mut diags = warnings.clone();
         lint::earlier_links(draft, others, &mut diags);
+        lint::placeholders(&loaded.source.text, draft, &mut diags);
         let rendered = crate::render::render(draft, &self.config);
         lint::html_size(crate::render::encoded_html_size(&rendered.html), &mut diags);
         if let Some(now) = now {
@@ -191,6 +194,17 @@ impl Newsletter {
         }
         diags.sort_by_key(|d| d.span.start);
         diags
+    }
+
+    /// The config's warnings (stand-ins `gazette init` wrote that are left), with
+    /// its text to show them against. The config was read and checked at open.
+    pub fn config_findings(&self) -> Result<(Source, Vec<Diagnostic>)> {
+        let path = self.root.join(crate::config::CONFIG_PATH);
+        let (source, _) = Source::read(&path, crate::config::CONFIG_PATH).map_err(Error::io(
+            format!("cannot read the config {}", path.display()),
+        ))?;
+        let diags = crate::config::skeleton::placeholders(&source);
+        Ok((source, diags))
     }
 
     /// `send_at` of a draft that has errors elsewhere, if it can be read at all.
