@@ -5,6 +5,7 @@
 //! subscriber, and sent, with the [`store`] keeping subscribers and the ledger.
 
 pub(crate) mod address;
+pub mod catalogue;
 pub mod cli;
 pub(crate) mod clock;
 pub(crate) mod commands;
@@ -47,5 +48,6 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Serve(args) => commands::serve::run(n, args),
         Command::Archive(args) => commands::serve::archive(n, args),
         Command::Dkim(DkimCommand::Keygen(args)) => commands::dkim::keygen(n, args),
+        Command::Import(args) => commands::import::run(n, args),
     }
 }

@@ -13,6 +13,7 @@ macro_rules! outln {
 
 pub mod check;
 pub mod dkim;
+pub mod import;
 pub mod new;
 pub mod preview;
 pub mod render;

@@ -6,6 +6,7 @@
 
 mod delivery;
 mod dkim;
+mod import;
 pub mod relay;
 mod sections;
 mod serve;
@@ -14,6 +15,7 @@ pub mod url;
 
 pub use delivery::{Delivery, Destination};
 pub use dkim::DkimKey;
+pub use import::{Import, Pattern, squash};
 pub use relay::{Relay, RelayError, TlsMode, is_loopback};
 pub use sections::{DRAFT_KEYS, SectionDef};
 pub use serve::{Serve, default_consent};
@@ -63,6 +65,8 @@ pub struct Config {
     pub max_lateness: jiff::SignedDuration,
     /// The web endpoint's `[serve]` table (`gazette serve`, `gazette archive`).
     pub serve: Serve,
+    /// How `gazette import` reads Markdown issues (`[import]`).
+    pub import: Import,
 }
 
 impl Config {
@@ -215,6 +219,7 @@ impl Config {
         };
         let delivery = Delivery::read(root, &mut f, from.as_ref().map(Mailbox::domain));
         let serve = Serve::read(&mut f, name.as_ref());
+        let import = Import::read(&mut f, &sections);
         f.finish();
 
         if diags.iter().any(Diagnostic::is_error) {
@@ -245,6 +250,7 @@ impl Config {
             delivery: delivery.unwrap(),
             max_lateness: max_lateness.unwrap(),
             serve,
+            import,
         })
     }
 

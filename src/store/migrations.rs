@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[&str] = &[
     SUBSCRIBERS,
     super::ledger::MIGRATION,
     super::signup::MIGRATION,
+    super::catalogue::MIGRATION,
 ];
 
 /// 1: subscribers and the suppression list.
