@@ -123,15 +123,19 @@ pub fn import(n: &Newsletter, files: &[PathBuf], options: Options, now: i64) -> 
         }
     }
     // The closing paragraph that most files end with is boilerplate.
+    // Of the files that end with a paragraph (not an item's links), most end
+    // with this one.
     let mut closings: HashMap<String, usize> = HashMap::new();
+    let mut ending_in_a_paragraph = 0;
     for (_, _, (_, s)) in &scanned {
         if let Some(c) = s.closing() {
             *closings.entry(c).or_default() += 1;
+            ending_in_a_paragraph += 1;
         }
     }
     let footers: HashSet<String> = closings
         .into_iter()
-        .filter(|(_, count)| count * 2 > scanned.len())
+        .filter(|(_, count)| count * 2 > ending_in_a_paragraph)
         .map(|(text, _)| text)
         .collect();
 
@@ -152,13 +156,7 @@ pub fn import(n: &Newsletter, files: &[PathBuf], options: Options, now: i64) -> 
         let outcome = match s.issue(config, &footers) {
             Err(diags) => Outcome::Invalid { source, diags },
             Ok((issue, left_out)) => {
-                for text in left_out {
-                    match dropped.iter_mut().find(|(t, _)| *t == text) {
-                        Some((_, count)) => *count += 1,
-                        None => dropped.push((text, 1)),
-                    }
-                }
-                if let Some(other) = seen.get(&issue.number) {
+                let outcome = if let Some(other) = seen.get(&issue.number) {
                     Outcome::Refused(format!(
                         "{name} and {other} are both issue #{}: only the first was imported",
                         issue.number
@@ -166,7 +164,20 @@ pub fn import(n: &Newsletter, files: &[PathBuf], options: Options, now: i64) -> 
                 } else {
                     seen.insert(issue.number, name.clone());
                     one(n, &issue, &name, &mut drafts, store.as_mut(), options, now)?
+                };
+                // Said of the drafts written (or that a dry run would write).
+                if matches!(
+                    outcome,
+                    Outcome::Imported { .. } | Outcome::WouldImport { .. }
+                ) {
+                    for text in left_out {
+                        match dropped.iter_mut().find(|(t, _)| *t == text) {
+                            Some((_, count)) => *count += 1,
+                            None => dropped.push((text, 1)),
+                        }
+                    }
                 }
+                outcome
             }
         };
         batch.files.push(FileOutcome {

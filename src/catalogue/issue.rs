@@ -151,9 +151,13 @@ fn item_paragraph(p: &Paragraph, items: &mut Vec<Item>, diags: &mut Vec<Diagnost
             ),
         }
     }
+    let bad_links = p.links.len() - links.len();
     if p.text.is_empty() {
         match items.last_mut() {
-            Some(item) => item.links.extend(links),
+            Some(item) => {
+                item.links.extend(links);
+                item.bad_links += bad_links;
+            }
             None => diags.push(
                 Diagnostic::error(p.span.clone(), "links with no paragraph before them")
                     .with_hint("an item is a paragraph, then a line for each of its links"),
@@ -168,7 +172,7 @@ fn item_paragraph(p: &Paragraph, items: &mut Vec<Item>, diags: &mut Vec<Diagnost
         text: p.text.clone(),
         links,
         span: p.text_span.clone(),
-        bad_links: p.links.len() - p.links.iter().filter(|l| check_url(&l.url).is_ok()).count(),
+        bad_links,
     });
 }
 

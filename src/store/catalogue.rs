@@ -4,7 +4,7 @@
 //! says it was imported, so `send` refuses it and `status` says so.
 
 use super::Store;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use rusqlite::{OptionalExtension, params};
 
 /// Migration 4: which sends were imported, from which file, when.
@@ -43,6 +43,18 @@ impl Store {
             )
             .optional()
             .map_err(self.error())
+    }
+
+    /// An error when `issue` was imported: it was published before gazette,
+    /// and a list send of it would mail the whole list an old issue.
+    pub fn not_imported(&self, issue: u32) -> Result<()> {
+        match self.imported(issue)? {
+            None => Ok(()),
+            Some(i) => Err(Error::Input(format!(
+                "issue #{issue} was imported (from {}) as published before gazette: there is nothing to send",
+                i.source
+            ))),
+        }
     }
 
     /// Records `issue` as published at `published` (Unix seconds) with

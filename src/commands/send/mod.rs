@@ -72,6 +72,7 @@ fn send_one(n: &Newsletter, path: &Path, args: &SendArgs, retry_before: i64) -> 
     // Two drafts of one issue: the ledger could send only one of them.
     n.check_unique(draft.issue, &resolved)?;
     let mut store = n.store()?;
+    store.not_imported(draft.issue)?;
     if args.retry_failed && !args.dry_run {
         let back = store.retry_failed(draft.issue, now.as_second())?;
         eprintln!(
