@@ -219,6 +219,16 @@ pub fn unescape(text: &str) -> String {
         return text.to_string();
     }
     let target = events(text);
+    // Each escape tried costs a parse of the paragraph: past a few dozen, only
+    // all of them at once, so that no file takes long.
+    if text.matches('\\').count() > MAX_ESCAPES_TRIED {
+        let all = strip_escapes(text);
+        return if events(&all) == target {
+            all
+        } else {
+            text.to_string()
+        };
+    }
     let mut out = text.to_string();
     let mut from = 0;
     while let Some(i) = out[from..].find('\\').map(|i| from + i) {
@@ -234,6 +244,23 @@ pub fn unescape(text: &str) -> String {
         } else {
             from = i + 2;
         }
+    }
+    out
+}
+
+/// How many backslashes in one paragraph are tried one by one.
+const MAX_ESCAPES_TRIED: usize = 64;
+
+/// `text` without the backslash of any escape.
+fn strip_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.peek().is_some_and(char::is_ascii_punctuation) {
+            out.extend(chars.next());
+            continue;
+        }
+        out.push(c);
     }
     out
 }
@@ -296,6 +323,11 @@ mod tests {
         );
         assert_eq!(unescape("`a\\_b` stays"), "`a\\_b` stays");
         assert_eq!(unescape("\\# not a heading"), "\\# not a heading");
+        // Many escapes: all undone at once when nothing needs them.
+        let many = "a\\_b ".repeat(100);
+        assert_eq!(unescape(&many), "a_b ".repeat(100));
+        let many = format!("{}\\*x\\*", "a\\_b ".repeat(100));
+        assert_eq!(unescape(&many), many);
     }
 
     #[test]

@@ -3,13 +3,13 @@
 //! items. Every problem is a diagnostic pointing into the Markdown.
 
 use super::blocks::{Block, LinkLine, Paragraph};
-use super::front::{Front, Value};
+use super::front::{self, Front};
 use super::{Issue, Item, Sponsor};
 use crate::config::url::check_url;
 use crate::config::{Config, Pattern, squash};
 use crate::diag::Diagnostic;
 use jiff::Timestamp;
-use jiff::civil::{Date, DateTime};
+use jiff::civil::Date;
 use std::collections::HashSet;
 
 /// What one file gave: the issue, and the boilerplate paragraphs left out.
@@ -37,8 +37,8 @@ pub fn build(
     footers: &HashSet<String>,
 ) -> Result<Built, Vec<Diagnostic>> {
     let mut diags = Vec::new();
-    let date = date(front, config, &mut diags);
-    let (number, title) = number_and_title(front, &mut diags);
+    let date = front::date(front, config, &mut diags);
+    let (number, title) = front::number_and_title(front, &mut diags);
     let mut issue = Issue {
         number: number.unwrap_or(0),
         date: date.map_or(Date::MIN, |(d, _)| d),
@@ -299,126 +299,4 @@ fn heading(
             )),
     );
     Place::Lost
-}
-
-/// The issue's date (in the config's time zone) and when it was published.
-fn date(front: &Front, config: &Config, diags: &mut Vec<Diagnostic>) -> Option<(Date, Timestamp)> {
-    let Some(Value { text, span }) = &front.date else {
-        diags.push(
-            Diagnostic::error(
-                front.span.start..front.span.start + 3,
-                "the front matter has no `date`",
-            )
-            .with_hint("add `date: 2020-12-06` (or an RFC 3339 date-time) to the front matter"),
-        );
-        return None;
-    };
-    let tz = &config.timezone;
-    if let Ok(t) = text.parse::<Timestamp>() {
-        return Some((t.to_zoned(tz.clone()).date(), t));
-    }
-    if let Ok(dt) = text.parse::<DateTime>()
-        && text.len() > 10
-        && let Ok(z) = dt.to_zoned(tz.clone())
-    {
-        return Some((z.date(), z.timestamp()));
-    }
-    if let Ok(d) = text.parse::<Date>()
-        && let Ok(z) = d.to_zoned(tz.clone())
-    {
-        return Some((d, z.timestamp()));
-    }
-    diags.push(
-        Diagnostic::error(span.clone(), format!("`{text}` is not a date"))
-            .with_hint("write a date such as 2020-12-06, or an RFC 3339 date-time such as 2020-12-06T12:39:01+00:00"),
-    );
-    None
-}
-
-/// The issue number (from `issue`/`number`, else the title) and the title
-/// with its Markdown escapes undone.
-fn number_and_title(front: &Front, diags: &mut Vec<Diagnostic>) -> (Option<u32>, Option<String>) {
-    let title = front
-        .title
-        .as_ref()
-        .map(|t| squash(&unescape_plain(&t.text)));
-    if let Some(Value { text, span }) = &front.number {
-        let digits = text.trim_start_matches('#');
-        return match digits.parse::<u32>() {
-            Ok(n) if n >= 1 => (Some(n), title),
-            _ => {
-                diags.push(Diagnostic::error(
-                    span.clone(),
-                    format!("`{text}` is not an issue number (a whole number of 1 or more)"),
-                ));
-                (None, title)
-            }
-        };
-    }
-    if let Some(n) = title.as_deref().and_then(number_in_title) {
-        return (Some(n), title);
-    }
-    let d = match &front.title {
-        Some(t) => Diagnostic::error(t.span.clone(), "no issue number in the title"),
-        None => Diagnostic::error(
-            front.span.start..front.span.start + 3,
-            "the front matter has no title and no issue number",
-        ),
-    };
-    diags.push(d.with_hint(
-        "add `issue: 519` to the front matter, or write the number in the title as `#519`, `Issue 519` or `No. 519`",
-    ));
-    (None, title)
-}
-
-/// `#519`, `Issue 519`, `Issue #519`, `No. 519`, in any case.
-pub fn number_in_title(title: &str) -> Option<u32> {
-    let lower = title.to_lowercase();
-    let after = |i: usize| -> Option<u32> {
-        let rest = lower[i..].trim_start_matches([' ', '#', ':', '.']);
-        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        digits.parse().ok().filter(|&n| n >= 1)
-    };
-    if let Some(n) = lower.match_indices('#').find_map(|(i, _)| after(i + 1)) {
-        return Some(n);
-    }
-    for word in ["issue", "no.", "no ", "nº", "№"] {
-        if let Some(n) = lower
-            .match_indices(word)
-            .find_map(|(i, w)| after(i + w.len()))
-        {
-            return Some(n);
-        }
-    }
-    None
-}
-
-/// A title's backslash escapes (`\#`) undone: a subject is plain text.
-fn unescape_plain(text: &str) -> String {
-    let mut out = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\\' && chars.peek().is_some_and(char::is_ascii_punctuation) {
-            continue;
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::number_in_title;
-
-    #[test]
-    fn numbers_come_from_titles() {
-        assert_eq!(
-            number_in_title("DEVOPS WEEKLY ISSUE #519 - 6th December 2020"),
-            Some(519)
-        );
-        assert_eq!(number_in_title("Ops Weekly, Issue 12"), Some(12));
-        assert_eq!(number_in_title("The Digest No. 7: caches"), Some(7));
-        assert_eq!(number_in_title("Café Ops № 8"), Some(8));
-        assert_eq!(number_in_title("Just a title"), None);
-    }
 }

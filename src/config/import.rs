@@ -141,6 +141,9 @@ impl Pattern {
         let lower = text.to_lowercase();
         // Lower-casing may change byte lengths: compare on the lower-cased
         // text, and take the name from it only when the lengths agree.
+        if !self.has_name() {
+            return self.wildcard(&lower).then(String::new);
+        }
         let mut name = None;
         if !self.walk(&self.parts, &lower, 0, &mut name) {
             return None;
@@ -150,6 +153,43 @@ impl Pattern {
             Some((a, b)) => lower[a..b].trim().to_string(),
             None => String::new(),
         })
+    }
+
+    /// Matching without `{name}`: literals and stars, in time proportional
+    /// to the text's length times the pattern's (no backtracking blow-up on
+    /// long paragraphs).
+    fn wildcard(&self, text: &str) -> bool {
+        let mut at = 0;
+        let mut star = false;
+        let parts: Vec<String> = self
+            .parts
+            .iter()
+            .map(|p| match p {
+                Part::Text(t) => t.to_lowercase(),
+                _ => String::new(),
+            })
+            .collect();
+        let last = self.parts.len().saturating_sub(1);
+        for (i, part) in self.parts.iter().enumerate() {
+            let lit = &parts[i];
+            match part {
+                Part::Any | Part::Name => star = true,
+                Part::Text(_) if i == last && star => return text[at..].ends_with(lit.as_str()),
+                Part::Text(_) if i == last => return &text[at..] == lit,
+                Part::Text(_) if star => match text[at..].find(lit.as_str()) {
+                    Some(found) => {
+                        at += found + lit.len();
+                        star = false;
+                    }
+                    None => return false,
+                },
+                Part::Text(_) => match text[at..].strip_prefix(lit.as_str()) {
+                    Some(_) => at += lit.len(),
+                    None => return false,
+                },
+            }
+        }
+        star || at == text.len()
     }
 
     fn walk(
@@ -167,10 +207,14 @@ impl Pattern {
                 .strip_prefix(t.to_lowercase().as_str())
                 .is_some_and(|_| self.walk(rest, text, at + t.to_lowercase().len(), name)),
             Part::Name | Part::Any => {
-                let ends = text[at..]
-                    .char_indices()
-                    .map(|(i, _)| at + i)
-                    .chain([text.len()]);
+                // Only where the next literal occurs (or the end) can this part end.
+                let ends: Vec<usize> = match rest.first() {
+                    Some(Part::Text(t)) => text[at..]
+                        .match_indices(t.to_lowercase().as_str())
+                        .map(|(i, _)| at + i)
+                        .collect(),
+                    _ => vec![text.len()],
+                };
                 for end in ends {
                     if *first == Part::Name && text[at..end].trim().is_empty() {
                         continue;
@@ -225,6 +269,23 @@ mod tests {
                 .is_some()
         );
         assert!(p.matches("A post on moving").is_none());
+        let p = Pattern::parse("*subscribe*thanks").unwrap();
+        assert!(p.matches("Please SUBSCRIBE, and thanks").is_some());
+        assert!(p.matches("Please subscribe, thanks!").is_none());
+        assert!(Pattern::parse("exact").unwrap().matches("exact").is_some());
+        assert!(
+            Pattern::parse("exact")
+                .unwrap()
+                .matches("exactly")
+                .is_none()
+        );
+        let long = "word ".repeat(5000);
+        assert!(
+            Pattern::parse("*a*b*c*d*e*f*zzz")
+                .unwrap()
+                .matches(&long)
+                .is_none()
+        );
         assert!(Pattern::parse("{name} and {name}").is_none());
         assert!(Pattern::parse("{who} sponsors").is_none());
     }
