@@ -3,6 +3,7 @@
 //! link. pulldown-cmark finds the blocks and gives their source offsets, so
 //! every error points at the file as written.
 
+use crate::config::url::check_url;
 use crate::diag::Diagnostic;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, TextMergeStream};
 use std::ops::Range;
@@ -84,6 +85,17 @@ pub fn read(text: &str, body: usize) -> Result<Vec<Block>, Vec<Diagnostic>> {
                     Diagnostic::error(span, "an image is not part of the draft format")
                         .with_hint("gazette's items are text and links; link to the image instead"),
                 );
+            }
+            // A link inside an item's text: the draft format takes http(s) only.
+            Event::Start(Tag::Link { dest_url, .. }) if heading.is_none() => {
+                let in_text = matches!(blocks.last(), Some(Block::Paragraph(p))
+                    if p.text_span.start <= span.start && span.end <= p.text_span.end);
+                if in_text && let Err(why) = check_url(&dest_url) {
+                    diags.push(Diagnostic::error(
+                        span,
+                        format!("the link `{dest_url}` {why}"),
+                    ));
+                }
             }
             // Inline events of a paragraph: `paragraph` read it from the source.
             Event::Start(Tag::Emphasis | Tag::Strong | Tag::Link { .. } | Tag::Strikethrough)

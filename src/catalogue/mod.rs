@@ -94,3 +94,113 @@ impl Scanned {
         issue::build(&self.front, &self.blocks, config, footers).map(|b| (b.issue, b.dropped))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn config(import: &str) -> Config {
+        let text = format!(
+            "name = \"Ops\"\nfrom = \"Ops <e@ops.example>\"\nbase_url = \"https://ops.example\"\n\
+             postal_address = \"1 Street\"\n\n[[sections]]\nkey = \"news\"\ntitle = \"News\"\n\n\
+             [[sections]]\nkey = \"events\"\ntitle = \"Events\"\n\n{import}"
+        );
+        Config::parse(Path::new("/n"), &Source::new("c", text)).unwrap()
+    }
+
+    fn read(config: &Config, md: &str) -> Result<(Issue, Vec<String>), Vec<String>> {
+        let source = Source::new("i.md", md);
+        let scanned = Scanned::read(&source).map_err(|d| messages(&d))?;
+        scanned
+            .issue(config, &HashSet::new())
+            .map_err(|d| messages(&d))
+    }
+
+    fn messages(diags: &[Diagnostic]) -> Vec<String> {
+        diags.iter().map(|d| d.message.clone()).collect()
+    }
+
+    const FRONT: &str = "---\nissue: 9\ndate: 2021-03-07\n---\n\nIntro.\n\n";
+
+    #[test]
+    fn configured_patterns_sponsor_mapping_and_drop() {
+        let c = config(
+            "[import]\nsponsor = \"Sponsored by {name}\"\nsections = { \"Meetups\" = \"events\" }\n\
+             drop = [\"Share this issue*\"]\n",
+        );
+        let md = format!(
+            "{FRONT}## Sponsored by Lanternfish\n\nTraces.\n\nhttps://lanternfish.example/\n\n\
+             ## MEETUPS\n\nA meetup.\n\nhttps://meet.example/\n\nShare this issue with a friend.\n\n\
+             Another meetup.\n\nhttps://meet.example/2\n"
+        );
+        let (issue, dropped) = read(&c, &md).unwrap();
+        let sponsor = issue.sponsor.unwrap();
+        assert_eq!(
+            (sponsor.name.as_str(), sponsor.url.as_str()),
+            ("Lanternfish", "https://lanternfish.example/")
+        );
+        let events = &issue.sections[1];
+        assert_eq!(events.0, "events");
+        let texts: Vec<_> = events.1.iter().map(|i| i.text.as_str()).collect();
+        assert_eq!(texts, ["A meetup.", "Another meetup."]);
+        assert_eq!(dropped, ["Share this issue with a friend."]);
+        assert_eq!(issue.subject, None, "no title: the template's subject");
+    }
+
+    #[test]
+    fn structural_mistakes_are_each_reported() {
+        let c = config("");
+        let md = format!(
+            "{FRONT}Acme sponsors Ops\n=================\n\nBuy.\n\nhttps://a.example/\nhttps://b.example/\n\n\
+             # News\n\nhttps://orphan.example/\n\nAn item with a [javascript](javascript:alert(1)) link.\n\n\
+             https://ok.example/\n\n> a quote\n"
+        );
+        let errors = read(&c, &md).unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                "the link `javascript:alert(1)` must be an absolute http(s) URL, not a `javascript:` URL",
+                "a block quote is not part of the format"
+            ],
+            "the Markdown's blocks and inline links first"
+        );
+        let md = md.replace("> a quote\n", "");
+        let errors = read(&c, &md).unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                "the link `javascript:alert(1)` must be an absolute http(s) URL, not a `javascript:` URL"
+            ]
+        );
+        let md = md.replace("javascript:alert(1)", "https://js.example/");
+        let errors = read(&c, &md).unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                "the sponsor block has more than one link line",
+                "links with no paragraph before them",
+            ]
+        );
+    }
+
+    #[test]
+    fn config_errors_in_the_import_table_are_located() {
+        let text = "name = \"Ops\"\nfrom = \"Ops <e@ops.example>\"\nbase_url = \"https://ops.example\"\n\
+                    postal_address = \"1 Street\"\n[import]\nsponsor = \"sponsors\"\n\
+                    sections = { \"Meetups\" = \"meetups\" }\ndrop = [\"{name}\"]\n";
+        let diags = Config::parse(Path::new("/n"), &Source::new("c", text)).unwrap_err();
+        assert_eq!(
+            messages(&diags),
+            [
+                "`sponsor` must hold `{name}` once",
+                "`meetups` is not a section key",
+                "a `drop` pattern is text with `*` for any text",
+            ]
+        );
+        assert_eq!(
+            diags[1].hint.as_deref(),
+            Some("the configured sections are `news`, `tools`")
+        );
+    }
+}
