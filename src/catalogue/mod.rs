@@ -73,10 +73,18 @@ impl Scanned {
         Ok(Scanned { front, blocks })
     }
 
-    /// The last block, when it is a paragraph without link lines: the
-    /// candidate closing boilerplate, white space squashed.
+    /// The last block, when it is a paragraph without link lines after a
+    /// heading (an intro is never boilerplate): the candidate closing
+    /// boilerplate, white space squashed.
     pub fn closing(&self) -> Option<String> {
-        match self.blocks.last()? {
+        let (last, before) = self.blocks.split_last()?;
+        if !before
+            .iter()
+            .any(|b| matches!(b, blocks::Block::Heading { .. }))
+        {
+            return None;
+        }
+        match last {
             blocks::Block::Paragraph(p) if p.links.is_empty() && !p.text.is_empty() => {
                 Some(crate::config::squash(&p.text))
             }

@@ -153,3 +153,25 @@ fn assert_in_order(body: &str, needles: &[&str]) {
         "{needles:?} at {at:?} in {body}"
     );
 }
+
+#[test]
+fn an_issue_gazette_sent_is_never_imported_over() {
+    let n = imported();
+    let before = n.read(DRAFT);
+    std::fs::write(
+        n.dir().join("issues/old-41.md"),
+        "---\ntitle: Issue #41\ndate: 2026-11-29\n---\n\nAn old copy.\n",
+    )
+    .unwrap();
+    let err = n.stderr(&["import", "issues/old-41.md", "--force"], 2);
+    assert!(
+        err.contains("gazette: error: issue #41 was sent by gazette (the store has its send), so issues/old-41.md was not imported\n"),
+        "{err}"
+    );
+    assert_eq!(n.read(DRAFT), before);
+    let status = n.stdout(&["status", DRAFT]);
+    assert!(
+        status.starts_with("issue #41: complete: sent 1"),
+        "{status}"
+    );
+}
