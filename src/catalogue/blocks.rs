@@ -225,28 +225,47 @@ fn looks_like_url(s: &str) -> bool {
 
 /// Drops each backslash escape whose removal changes nothing a Markdown
 /// reader sees (`\#519`, `snake\_case`); keeps those that matter (`\*not
-/// emphasis\*`).
+/// emphasis\*`). Escapes of a delimiter (`*`, `_`, `` ` ``, brackets) go all
+/// together or not at all, so that a pair is never left half-escaped.
 pub fn unescape(text: &str) -> String {
     if !text.contains('\\') {
         return text.to_string();
     }
     let target = events(text);
-    // Each escape tried costs a parse of the paragraph: past a few dozen, only
-    // all of them at once, so that no file takes long.
-    if text.matches('\\').count() > MAX_ESCAPES_TRIED {
-        let all = strip_escapes(text);
-        return if events(&all) == target {
-            all
-        } else {
-            text.to_string()
-        };
-    }
     let mut out = text.to_string();
+    // First each escaped character's escapes all at once.
+    let mut escaped: Vec<char> = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\'
+            && let Some(&next) = chars.peek()
+            && next.is_ascii_punctuation()
+        {
+            if !escaped.contains(&next) {
+                escaped.push(next);
+            }
+            chars.next();
+        }
+    }
+    for c in escaped {
+        let candidate = strip_escapes_of(&out, c);
+        if events(&candidate) == target {
+            out = candidate;
+        }
+    }
+    // Then the others one by one; each try costs a parse, so only a few dozen.
+    if out.matches('\\').count() > MAX_ESCAPES_TRIED {
+        return out;
+    }
     let mut from = 0;
     while let Some(i) = out[from..].find('\\').map(|i| from + i) {
         let next = out[i + 1..].chars().next();
-        if !next.is_some_and(|c| c.is_ascii_punctuation()) {
+        let Some(next) = next.filter(|c| c.is_ascii_punctuation()) else {
             from = i + 1;
+            continue;
+        };
+        if DELIMITERS.contains(next) {
+            from = i + 1 + next.len_utf8();
             continue;
         }
         let candidate = format!("{}{}", &out[..i], &out[i + 1..]);
@@ -260,19 +279,26 @@ pub fn unescape(text: &str) -> String {
     out
 }
 
+/// Characters whose escapes are undone all together or not at all.
+const DELIMITERS: &str = "*_`[]";
+
 /// How many backslashes in one paragraph are tried one by one.
 const MAX_ESCAPES_TRIED: usize = 64;
 
-/// `text` without the backslash of any escape.
-fn strip_escapes(text: &str) -> String {
+/// `text` without the backslash of the escapes of `c`.
+fn strip_escapes_of(text: &str, c: char) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\\' && chars.peek().is_some_and(char::is_ascii_punctuation) {
+    while let Some(ch) = chars.next() {
+        if ch == '\\' && chars.peek() == Some(&c) {
+            continue;
+        }
+        if ch == '\\' && chars.peek().is_some_and(char::is_ascii_punctuation) {
+            out.push(ch);
             out.extend(chars.next());
             continue;
         }
-        out.push(c);
+        out.push(ch);
     }
     out
 }
@@ -331,7 +357,15 @@ mod tests {
         );
         assert_eq!(
             unescape("2 \\* 3 and \\*not emphasis\\*"),
-            "2 * 3 and *not emphasis\\*"
+            "2 \\* 3 and \\*not emphasis\\*"
+        );
+        assert_eq!(
+            unescape("an \\_independent\\_ one"),
+            "an \\_independent\\_ one"
+        );
+        assert_eq!(
+            unescape("2 \\* 3, a \\\\ and \\(x\\)"),
+            "2 * 3, a \\ and (x)"
         );
         assert_eq!(unescape("`a\\_b` stays"), "`a\\_b` stays");
         assert_eq!(unescape("\\# not a heading"), "\\# not a heading");
@@ -339,7 +373,7 @@ mod tests {
         let many = "a\\_b ".repeat(100);
         assert_eq!(unescape(&many), "a_b ".repeat(100));
         let many = format!("{}\\*x\\*", "a\\_b ".repeat(100));
-        assert_eq!(unescape(&many), many);
+        assert_eq!(unescape(&many), format!("{}\\*x\\*", "a_b ".repeat(100)));
     }
 
     #[test]
