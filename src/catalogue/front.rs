@@ -268,6 +268,8 @@ mod tests {
         assert_eq!(f.date.unwrap().text, "2021-01-03");
         assert_eq!(f.number.unwrap().text, "12");
         assert_eq!(&text[f.body..], "Hi\r\n");
+        let bom = read("\u{feff}---\ntitle: Issue 3\n---\nHi\n").unwrap();
+        assert_eq!(bom.title.unwrap().text, "Issue 3");
     }
 
     #[test]
