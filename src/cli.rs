@@ -82,6 +82,15 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Write man pages, gazette.1 and one per command, into DIR
     Man(ManArgs),
+    /// Import past issues from Markdown: each becomes a draft, published at its date
+    ///
+    /// Each file (a directory: its `*.md` files, sorted) has front matter (`title`,
+    /// `date`), an intro, maybe a "<Name> sponsors ..." block, then a heading per
+    /// section whose items are a paragraph and its link lines. It becomes
+    /// `drafts/<date>-<issue>.toml`, and the issue is recorded as published (in
+    /// the archive and feed; `send` refuses it). The closing paragraph most files
+    /// share is left out. Exit status: 0, or 2 when any file was not imported.
+    Import(ImportArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -167,6 +176,22 @@ pub struct NewArgs {
     /// The issue date, YYYY-MM-DD (default: the next publish_day)
     #[arg(long)]
     pub date: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// Markdown files, and directories whose `*.md` files to import
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub files: Vec<PathBuf>,
+    /// Write nothing: print each draft that would be written
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace a different draft already in drafts/ for the same issue
+    #[arg(long)]
+    pub force: bool,
+    /// Print the outcome of each file and the summary as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -5,6 +5,7 @@
 //! subscriber, and sent, with the [`store`] keeping subscribers and the ledger.
 
 pub(crate) mod address;
+pub mod catalogue;
 pub mod cli;
 pub(crate) mod clock;
 pub(crate) mod collect;
@@ -54,5 +55,6 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Serve(args) => commands::serve::run(&open()?, args),
         Command::Archive(args) => commands::serve::archive(&open()?, args),
         Command::Dkim(DkimCommand::Keygen(args)) => commands::dkim::keygen(&open()?, args),
+        Command::Import(args) => commands::import::run(&open()?, args),
     }
 }

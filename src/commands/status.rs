@@ -39,6 +39,22 @@ pub fn run(n: &Newsletter, args: StatusArgs) -> Result<ExitStatus> {
     };
     let mut json = Vec::new();
     for record in &records {
+        if let Some(imported) = store.imported(record.issue)? {
+            if args.json {
+                json.push(serde_json::json!({
+                    "issue": record.issue, "subject": record.subject, "state": "imported",
+                    "imported_from": imported.source, "published": record.started,
+                }));
+            } else {
+                outln!(
+                    "issue #{}: imported from {}; published {}, not sent by gazette",
+                    record.issue,
+                    imported.source,
+                    when(Some(record.started))
+                )?;
+            }
+            continue;
+        }
         let c = store.state_counts(record.issue)?;
         let state = if record.completed.is_some() {
             "complete"

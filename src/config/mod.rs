@@ -7,6 +7,7 @@
 mod collect;
 mod delivery;
 mod dkim;
+mod import;
 pub mod relay;
 mod sections;
 mod serve;
@@ -17,6 +18,7 @@ pub mod url;
 pub use collect::Collect;
 pub use delivery::{Delivery, Destination};
 pub use dkim::DkimKey;
+pub use import::{Import, Pattern, squash};
 pub use relay::{Relay, RelayError, TlsMode, is_loopback};
 pub use sections::{DRAFT_KEYS, SectionDef};
 pub use serve::{Serve, default_consent};
@@ -71,6 +73,8 @@ pub struct Config {
     pub serve: Serve,
     /// `gazette collect`'s feeds (`[collect]`).
     pub collect: Collect,
+    /// How `gazette import` reads Markdown issues (`[import]`).
+    pub import: Import,
 }
 
 impl Config {
@@ -234,6 +238,7 @@ impl Config {
         let delivery = Delivery::read(root, &mut f, from.as_ref().map(Mailbox::domain));
         let serve = Serve::read(&mut f, name.as_ref());
         let collect = Collect::read(&mut f, &sections);
+        let import = Import::read(&mut f, &sections);
         f.finish();
 
         if diags.iter().any(Diagnostic::is_error) {
@@ -266,6 +271,7 @@ impl Config {
             max_lateness: max_lateness.unwrap(),
             serve,
             collect,
+            import,
         })
     }
 

@@ -1,7 +1,8 @@
 //! The archive: every issue whose list send has begun (a row in the ledger's
 //! `sends` table, so readers who have it can follow its archive link while the
-//! send goes on), newest first; each issue's page (its email's HTML in
-//! `render::Frame::Archive`, drafts read through the cache) and an Atom feed.
+//! send goes on) or that was imported, newest first by date; each issue's page
+//! (its email's HTML in `render::Frame::Archive`, drafts read through the
+//! cache) and an Atom feed.
 //! `gazette archive --out DIR` writes the same bytes as static files.
 
 use super::cache::{Cache, CachedDraft, Drafts};
@@ -45,7 +46,8 @@ pub fn published(drafts: &Drafts, store: &Store) -> Result<Vec<Issue>> {
             draft: drafts.get(r.issue),
         })
         .collect();
-    issues.sort_by_key(|i| std::cmp::Reverse(i.issue));
+    // By date, newest first: imported back issues may carry any numbers.
+    issues.sort_by_key(|i| std::cmp::Reverse((i.published, i.issue)));
     Ok(issues)
 }
 

@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[&str] = &[
     super::signup::MIGRATION,
     super::lists::MIGRATION,
     super::collected::MIGRATION,
+    super::catalogue::MIGRATION,
 ];
 
 /// 1: subscribers and the suppression list.

@@ -33,6 +33,17 @@ pub fn run(n: &Newsletter, args: &SendArgs) -> Result<ExitStatus> {
         match &loaded.parsed {
             Ok(parsed) => {
                 let draft = &parsed.draft;
+                if args.verbose
+                    && draft.send_at.is_some_and(|at| at <= now)
+                    && let Some(store) = &store
+                    && store.imported(draft.issue)?.is_some()
+                {
+                    eprintln!(
+                        "gazette: issue #{} ({}) was imported as published before gazette; it is never sent",
+                        draft.issue,
+                        n.display(&path)
+                    );
+                }
                 entries.push(Entry {
                     issue: draft.issue,
                     send_at: draft.send_at,

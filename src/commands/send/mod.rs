@@ -79,6 +79,7 @@ fn send_one(n: &Newsletter, path: &Path, args: &SendArgs, retry_before: i64) -> 
         Some(list_id) => factory.under_list_id(list_id),
         None => factory,
     });
+    store.not_imported(draft.issue)?;
     if args.retry_failed && !args.dry_run {
         let back = store.retry_failed(draft.issue, now.as_second())?;
         eprintln!(
