@@ -4,7 +4,7 @@
 
 use super::retry::RetryPolicy;
 use super::transport::Outcome;
-use super::worker::{Finished, Job, RouteState};
+use super::worker::{Attempt, Finished, Job, RouteState};
 use crate::store::ledger::Update;
 use std::sync::Arc;
 use tokio::time::Instant;
@@ -16,6 +16,8 @@ pub enum Next {
     Sent(usize),
     /// Refused for good: done for this run.
     Failed,
+    /// No longer subscribed when their message was to be built: not sent.
+    Skipped,
     /// Deferred with no retry left in this run: counted as deferred.
     CountDeferred,
     /// Deferred: tried again in this run at the instant.
@@ -52,8 +54,16 @@ pub fn settle(finished: Finished, run: &Situation<'_>) -> (Option<Update>, Next)
     } = finished;
     let subscriber_id = job.recipient.subscriber_id;
     let release = Some(Update::Release { subscriber_id });
-    let Some(outcome) = outcome else {
-        return (release, Next::Released);
+    let outcome = match outcome {
+        Attempt::Made(outcome) => outcome,
+        Attempt::NotMade => return (release, Next::Released),
+        Attempt::Left(reason) => {
+            let update = Update::Skipped {
+                subscriber_id,
+                reason,
+            };
+            return (Some(update), Next::Skipped);
+        }
     };
     match outcome {
         Outcome::Sent { reply } => {

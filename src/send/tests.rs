@@ -340,3 +340,48 @@ async fn a_refused_login_aborts_the_run_and_fails_no_one() {
         .collect();
     assert_eq!(got, expected);
 }
+
+/// Readers who unsubscribe while the send runs (another process writes it)
+/// get no message built after that, although the batch holding them was read
+/// before: each is `skipped` in the ledger, its reason the subscriber's
+/// status, counted as skipped. With and without DKIM (which builds the next
+/// message ahead).
+#[tokio::test]
+async fn a_reader_who_unsubscribes_during_the_send_is_skipped_not_sent() {
+    for dkim in [false, true] {
+        let mut f = Fixture::new(8);
+        let path = f.path.clone();
+        let stub = Arc::new(Stub::new("one").on_call(move |e| {
+            if e.to == "r1@example.org" {
+                let mut other = Store::open(&path).unwrap();
+                let at = jiff::Timestamp::from_second(NOW).unwrap();
+                for leaving in ["r3@example.org", "r6@example.org"] {
+                    other.unsubscribe(leaving, at).unwrap();
+                }
+            }
+        }));
+        let report = f
+            .send(vec![route(&stub, 1)], dkim, &mut Stop::never())
+            .await;
+        let called = stub.recipients();
+        assert!(
+            !called
+                .iter()
+                .any(|r| r == "r3@example.org" || r == "r6@example.org"),
+            "dkim {dkim}: {called:?}"
+        );
+        assert_eq!((report.sent, report.skipped), (6, 2), "dkim {dkim}");
+        let mut stmt = (f.store.conn())
+            .prepare(
+                "SELECT state, attempts, last_reply FROM deliveries WHERE subscriber_id IN (4, 7)",
+            )
+            .unwrap();
+        let rows: Vec<(DeliveryState, u32, Option<String>)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let skipped = (DeliveryState::Skipped, 0, Some("unsubscribed".to_string()));
+        assert_eq!(rows, [skipped.clone(), skipped], "dkim {dkim}");
+    }
+}

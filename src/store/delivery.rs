@@ -70,9 +70,7 @@ impl ToSql for DeliveryState {
 #[derive(Debug, Clone)]
 pub enum Update {
     /// Handed to a connection.
-    Sending {
-        subscriber_id: i64,
-    },
+    Sending { subscriber_id: i64 },
     Sent {
         subscriber_id: i64,
         code: Option<u16>,
@@ -94,11 +92,12 @@ pub enum Update {
         bounce: bool,
     },
     /// Back to pending without counting an attempt (a run stopped before it).
-    Release {
-        subscriber_id: i64,
-    },
+    Release { subscriber_id: i64 },
+    /// Not sent: no longer subscribed when their turn came. `reason` (their
+    /// status, such as `unsubscribed`) is kept as the last reply.
     Skipped {
         subscriber_id: i64,
+        reason: &'static str,
     },
 }
 
@@ -194,7 +193,7 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
                 DeliveryState::Sent,
                 1,
                 *code,
-                Some(reply),
+                Some(reply.as_str()),
                 Some(message_id),
                 None,
             ),
@@ -209,7 +208,7 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
                 DeliveryState::Deferred,
                 1,
                 *code,
-                Some(reply),
+                Some(reply.as_str()),
                 Some(message_id),
                 Some(*next_attempt),
             ),
@@ -228,7 +227,7 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
                     DeliveryState::Failed,
                     1,
                     Some(*code),
-                    Some(reply),
+                    Some(reply.as_str()),
                     Some(message_id),
                     None,
                 )
@@ -242,12 +241,15 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
                 None,
                 None,
             ),
-            Update::Skipped { subscriber_id } => (
+            Update::Skipped {
+                subscriber_id,
+                reason,
+            } => (
                 subscriber_id,
                 DeliveryState::Skipped,
                 0,
                 None,
-                None,
+                Some(*reason),
                 None,
                 None,
             ),

@@ -7,10 +7,11 @@
 //! after `next_attempt`), `failed` (5xx) and `skipped` (unsubscribed or
 //! bounced before their turn). Times are Unix seconds.
 
-use super::Store;
 pub use super::delivery::{DeliveryState, Update};
+use super::{Status, Store};
 use crate::error::Result;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use std::sync::Mutex;
 
 /// Migration 2: the ledger.
 pub const MIGRATION: &str = "
@@ -51,12 +52,39 @@ pub struct Pending {
     pub attempts: u32,
 }
 
-/// A recipient a run may try, with whether they are still subscribed (an
-/// inactive one is skipped, not sent to).
+/// A recipient a run may try, with their status when read (one no longer
+/// active is skipped, not sent to).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
     pub recipient: Pending,
-    pub active: bool,
+    pub status: Status,
+}
+
+impl Candidate {
+    pub fn is_active(&self) -> bool {
+        self.status == Status::Active
+    }
+}
+
+/// Where subscribers stand now, read through a connection of its own so
+/// that a send's connections can ask just before building each message,
+/// whatever another process (`serve`, `subscribers remove`) wrote meanwhile:
+/// one read by primary key.
+pub struct Roll {
+    conn: Mutex<Connection>,
+    fail: Box<dyn Fn(rusqlite::Error) -> crate::error::Error + Send + Sync>,
+}
+
+impl Roll {
+    /// The status of subscriber `id` now; `None` once they were forgotten.
+    pub fn status(&self, id: i64) -> Result<Option<Status>> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stmt = (conn.prepare_cached("SELECT status FROM subscribers WHERE id = ?1"))
+            .map_err(&self.fail)?;
+        stmt.query_row([id], |r| r.get(0))
+            .optional()
+            .map_err(&self.fail)
+    }
 }
 
 /// A failed or deferred recipient, with the last reply.
@@ -190,7 +218,7 @@ impl Store {
         let mut stmt = self
             .conn()
             .prepare_cached(
-                "SELECT d.subscriber_id, s.email, s.name, d.attempts, s.status = 'active'
+                "SELECT d.subscriber_id, s.email, s.name, d.attempts, s.status
                  FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
                  WHERE d.issue = ?1 AND d.subscriber_id > ?2
                    AND (d.state IN ('pending', 'sending')
@@ -207,7 +235,7 @@ impl Store {
                         name: r.get(2)?,
                         attempts: r.get(3)?,
                     },
-                    active: r.get(4)?,
+                    status: r.get(4)?,
                 })
             })
             .map_err(self.error())?;
@@ -286,6 +314,18 @@ impl Store {
 }
 
 impl Store {
+    /// A [`Roll`] of this store: a second, read-only connection to its file.
+    pub fn roll(&self) -> Result<Roll> {
+        let fail = self.error();
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(self.path(), flags).map_err(&fail)?;
+        conn.busy_timeout(super::BUSY_TIMEOUT).map_err(&fail)?;
+        Ok(Roll {
+            conn: Mutex::new(conn),
+            fail: Box::new(fail),
+        })
+    }
+
     /// How many subscribers are active now.
     pub fn active_count(&self) -> Result<u64> {
         self.conn()

@@ -11,3 +11,4 @@ mod rate;
 mod relay_faults;
 mod signals;
 mod tls;
+mod unsubscribes;
