@@ -139,7 +139,8 @@ impl<'s> SendState<'s> {
             issue: plan.issue,
             now: plan.now,
             retry_before: plan.retry_before,
-            retry: RetryPolicy::new(&plan.delivery.retry_delays),
+            retry: RetryPolicy::new(&plan.delivery.retry_delays)
+                .giving_up_after(plan.delivery.max_retry_age),
             routes,
             capacity,
             jobs: Some(jobs),
@@ -296,6 +297,13 @@ impl<'s> SendState<'s> {
             let now = (self.now)();
             let next = now.saturating_add(self.relay_rest.as_secs() as i64);
             (self.store).defer_untried(self.issue, code, &why, next, now)?;
+            // Those deferred past max_retry_age are given up on: with no relay
+            // able to take mail, waiting for their turn would keep them for ever.
+            if let Some(before) = self.retry.give_up_before(now) {
+                let note = self.retry.give_up_note();
+                let given_up = (self.store).give_up_deferred(self.issue, before, &note, now)?;
+                self.report.failed += given_up;
+            }
             self.report.deferred = self.store.state_counts(self.issue)?.remaining();
         }
         Ok(self.report)

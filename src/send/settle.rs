@@ -102,6 +102,20 @@ pub fn settle(finished: Finished, run: &Situation<'_>) -> (Option<Update>, Next)
             reply,
             relay_trouble,
         } => {
+            let not_suspending = !relay_trouble || run.stopping;
+            if not_suspending && run.retry.gives_up(job.recipient.first_attempt, run.now) {
+                // Deferred for longer than max_retry_age: given up on. (When
+                // no relay can take mail the run suspends, and the close
+                // gives up on everyone past that age at once.)
+                let reply = format!("{reply}{}", run.retry.give_up_note());
+                let update = Update::GaveUp {
+                    subscriber_id,
+                    code,
+                    reply,
+                    message_id,
+                };
+                return (Some(update), Next::Failed);
+            }
             let why = reply.clone();
             let update = |next_attempt| Update::Deferred {
                 subscriber_id,

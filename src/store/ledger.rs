@@ -43,6 +43,15 @@ CREATE TABLE notices (
 ) STRICT, WITHOUT ROWID;
 ";
 
+/// Migration 4: when each recipient of an issue was first tried, so that
+/// one deferred for longer than `max_retry_age` is given up on. Rows tried
+/// before it count from their send's start.
+pub const FIRST_ATTEMPT: &str = "
+ALTER TABLE deliveries ADD COLUMN first_attempt INTEGER;
+UPDATE deliveries SET first_attempt = (SELECT started FROM sends WHERE sends.issue = deliveries.issue)
+    WHERE attempts > 0;
+";
+
 /// One recipient of a send, as the send loop needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
@@ -50,6 +59,8 @@ pub struct Pending {
     pub email: String,
     pub name: Option<String>,
     pub attempts: u32,
+    /// When (Unix seconds) this issue was first tried for them, if it was.
+    pub first_attempt: Option<i64>,
 }
 
 /// A recipient a run may try, with their status when read (one no longer
@@ -218,7 +229,7 @@ impl Store {
         let mut stmt = self
             .conn()
             .prepare_cached(
-                "SELECT d.subscriber_id, s.email, s.name, d.attempts, s.status
+                "SELECT d.subscriber_id, s.email, s.name, d.attempts, s.status, d.first_attempt
                  FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
                  WHERE d.issue = ?1 AND d.subscriber_id > ?2
                    AND (d.state IN ('pending', 'sending')
@@ -234,6 +245,7 @@ impl Store {
                         email: r.get(1)?,
                         name: r.get(2)?,
                         attempts: r.get(3)?,
+                        first_attempt: r.get(5)?,
                     },
                     status: r.get(4)?,
                 })

@@ -9,6 +9,7 @@
 mod faults;
 mod rate;
 mod relay_faults;
+mod retry_age;
 mod signals;
 mod tls;
 mod unsubscribes;
