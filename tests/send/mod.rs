@@ -7,6 +7,7 @@
 //! Debian package. The servers, the PKI and the checks are in `support`.
 
 mod faults;
+mod idna;
 mod rate;
 mod relay_faults;
 mod retry_age;

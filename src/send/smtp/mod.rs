@@ -3,6 +3,7 @@
 //! classification of its replies (`reply`), and PIPELINING under lettre for
 //! plain-text connections (`pipeline`).
 
+mod address;
 mod connect;
 pub mod pipeline;
 pub mod relay;

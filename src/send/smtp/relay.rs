@@ -3,10 +3,12 @@
 //! reply classified by the command it answers, reconnecting once when a reused
 //! connection turns out closed.
 
+use super::address::ascii_address;
 use super::connect::Open;
 use super::reply::{classify, lettre_envelope, relay_level};
 use crate::config::Relay;
 use crate::send::transport::{Envelope, Outcome, Sending, Transport};
+use lettre::Address;
 use lettre::address::Envelope as LettreEnvelope;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::TlsParameters;
@@ -99,16 +101,20 @@ impl SmtpRelay {
                 .to()
                 .iter()
                 .any(|a| !AsRef::<str>::as_ref(a).is_ascii());
+        let mut from = envelope.from().cloned();
+        let mut to = envelope.to().first().cloned().expect("one recipient");
         if non_ascii {
-            if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
-                return Ok(self.no_smtputf8(envelope));
+            if conn.server_info().supports_feature(Extension::SmtpUtfEight) {
+                options.push(MailParameter::SmtpUtfEight);
+            } else {
+                match self.ascii_envelope(from.as_ref(), &to) {
+                    Ok((ascii_from, ascii_to)) => (from, to) = (ascii_from, ascii_to),
+                    Err(outcome) => return Ok(outcome),
+                }
             }
-            options.push(MailParameter::SmtpUtfEight);
         }
         let command = self.relay.command_timeout;
         let step = |phase: Phase, r: std::result::Result<_, _>| r.map_err(|e| (phase, e));
-        let from = envelope.from().cloned();
-        let to = envelope.to().first().cloned().expect("one recipient");
         let mail = tokio::time::timeout(command, conn.command(Mail::new(from, options))).await;
         let Ok(mail) = mail else {
             return Ok(self.no_reply(Phase::Mail));
@@ -150,21 +156,38 @@ impl SmtpRelay {
         })
     }
 
-    /// An address that needs SMTPUTF8, and a relay without it: no retry
-    /// through this relay can succeed, and the address may be fine.
-    fn no_smtputf8(&self, envelope: &LettreEnvelope) -> Outcome {
-        let to = envelope
-            .to()
-            .first()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        Outcome::Failed {
-            code: 553,
-            reply: format!(
-                "the relay {} does not support SMTPUTF8 (RFC 6531), which {to} needs",
+    /// The envelope in ASCII for a relay without SMTPUTF8: domains as
+    /// A-labels. A local part that is not ASCII cannot go: the recipient's
+    /// fails (no retry through this relay can succeed, and the address may be
+    /// fine); the envelope sender's is the relay's fault, failing no one.
+    fn ascii_envelope(
+        &self,
+        from: Option<&Address>,
+        to: &Address,
+    ) -> std::result::Result<(Option<Address>, Address), Outcome> {
+        let needs = |who: &str| {
+            format!(
+                "the relay {} does not support SMTPUTF8 (RFC 6531), which {who} needs",
                 self.relay.name()
-            ),
-            bounce: false,
+            )
+        };
+        let from = match from {
+            Some(from) => match ascii_address(from.as_ref()).map(|a| a.parse()) {
+                Ok(Ok(ascii)) => Some(ascii),
+                _ => {
+                    let reply = needs(&format!("the envelope sender {from}"));
+                    return Err(Outcome::RelayBroken { reply });
+                }
+            },
+            None => None,
+        };
+        match ascii_address(to.as_ref()).map(|a| a.parse::<Address>()) {
+            Ok(Ok(ascii)) => Ok((from, ascii)),
+            _ => Err(Outcome::Failed {
+                code: 553,
+                reply: needs(to.as_ref()),
+                bounce: false,
+            }),
         }
     }
 }
