@@ -13,4 +13,5 @@ mod relay_faults;
 mod retry_age;
 mod signals;
 mod tls;
+mod tls_failures;
 mod unsubscribes;

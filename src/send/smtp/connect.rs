@@ -6,6 +6,7 @@
 use super::pipeline::Pipelined;
 use super::relay::SmtpRelay;
 use super::reply::{classify, relay_level, tls_refused, trouble};
+use super::tls;
 use crate::config::{Relay, TlsMode};
 use crate::error::{Error, Result};
 use crate::send::transport::Outcome;
@@ -119,7 +120,7 @@ impl SmtpRelay {
         .map_err(|e| {
             if tls_refused(&e) {
                 Outcome::RelayBroken {
-                    reply: format!("TLS with {} failed: {e}", r.name()),
+                    reply: tls::failure("TLS", &e, r),
                 }
             } else {
                 classify(&e, r)
@@ -160,7 +161,7 @@ impl SmtpRelay {
                 .map_err(|e| match classify(&e, r) {
                     Outcome::Deferred { code: None, .. } if !e.is_response() => {
                         Outcome::RelayBroken {
-                            reply: format!("STARTTLS with {} failed: {e}", r.name()),
+                            reply: tls::failure("STARTTLS", &e, r),
                         }
                     }
                     other => other,

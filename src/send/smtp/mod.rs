@@ -8,5 +8,6 @@ mod connect;
 pub mod pipeline;
 pub mod relay;
 pub mod reply;
+mod tls;
 
 pub use relay::SmtpRelay;
