@@ -1,7 +1,8 @@
 //! One connection's work in a list send: take a recipient, build its message
-//! (signing the next one on the blocking pool meanwhile), wait out the relay's
-//! rest and rate, send, and hand the result back, waiting for it to be
-//! committed before sending anything more. After a stop it gives work back.
+//! once the reader is found still subscribed (signing the next one on the
+//! blocking pool meanwhile), wait out the relay's rest and rate, send, and hand
+//! the result back, waiting for it to be committed before sending anything
+//! more. After a stop it gives work back.
 
 use super::plan::Plan;
 use super::rate::RateLimiter;

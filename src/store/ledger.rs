@@ -326,7 +326,8 @@ impl Store {
 }
 
 impl Store {
-    /// A [`Roll`] of this store: a second, read-only connection to its file.
+    /// A [`Roll`] of this store: a second, read-only connection to its file
+    /// (so a store on disk; one in memory has no file to share).
     pub fn roll(&self) -> Result<Roll> {
         let fail = self.error();
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
