@@ -28,6 +28,9 @@ pub struct Delivery {
     pub retry_delays: Vec<Duration>,
     /// How long a relay that refuses connections or answers 421 is rested (default 60 s).
     pub relay_rest: Duration,
+    /// How long after its first attempt a recipient still deferred is given
+    /// up on, failed with the last reply (default 5 days, as MTAs do).
+    pub max_retry_age: Duration,
 }
 
 impl Delivery {
@@ -66,7 +69,8 @@ impl Delivery {
             ]),
             Some(v) => seconds_list(v, f.diags),
         };
-        let relay_rest = seconds(f, "relay_rest", 60.0, 0.0..=DAY)?;
+        let relay_rest = seconds(f, "relay_rest", 60.0, 0.0..=DAY);
+        let max_retry_age = seconds(f, "max_retry_age", 5.0 * DAY, 0.0..=MAX_RETRY_AGE);
         let transport = match (kind.as_ref().map(|k| k.get_ref().as_str()), relays) {
             (None | Some("outbox"), None) => Destination::Outbox(outbox),
             (Some("outbox"), Some(_)) => Destination::Outbox(outbox),
@@ -98,7 +102,8 @@ impl Delivery {
             envelope_from,
             verp,
             retry_delays: retry_delays?,
-            relay_rest,
+            relay_rest: relay_rest?,
+            max_retry_age: max_retry_age?,
         })
     }
 
@@ -131,8 +136,12 @@ impl Delivery {
     }
 }
 
-/// A day, in seconds: the longest wait any timing setting may ask for.
+/// A day, in seconds: the longest wait any timing setting but
+/// `max_retry_age` may ask for.
 pub(super) const DAY: f64 = 86_400.0;
+
+/// The longest `max_retry_age`: 30 days.
+const MAX_RETRY_AGE: f64 = 30.0 * DAY;
 
 /// A number of seconds within `range` (timings outside it are mistakes, and
 /// some would overflow a timer).
@@ -277,6 +286,14 @@ mod tests {
             (
                 "relay_rest = -1\n",
                 "`relay_rest` must be 0 to 86400 seconds",
+            ),
+            (
+                "max_retry_age = 1e12\n",
+                "`max_retry_age` must be 0 to 2592000 seconds",
+            ),
+            (
+                "max_retry_age = -5\n",
+                "`max_retry_age` must be 0 to 2592000 seconds",
             ),
             (
                 "retry_delays = [5, 1e300]\n",

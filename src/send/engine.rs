@@ -43,7 +43,9 @@ pub async fn run(
     let routes: Vec<Arc<RouteState>> = (plan.routes.iter())
         .map(|r| Arc::new(RouteState::new(r.transport.clone(), r.rate)))
         .collect();
-    let workers = worker::spawn_all(&plan, &routes, job_rx, done_tx, &stop_flag);
+    // Each message is built only once its reader is found still subscribed.
+    let roll = Arc::new(store.roll()?);
+    let workers = worker::spawn_all(&plan, &routes, &roll, job_rx, done_tx, &stop_flag);
     let mut state = SendState::new(store, &plan, routes, capacity, job_tx);
 
     loop {
@@ -137,7 +139,8 @@ impl<'s> SendState<'s> {
             issue: plan.issue,
             now: plan.now,
             retry_before: plan.retry_before,
-            retry: RetryPolicy::new(&plan.delivery.retry_delays),
+            retry: RetryPolicy::new(&plan.delivery.retry_delays)
+                .giving_up_after(plan.delivery.max_retry_age),
             routes,
             capacity,
             jobs: Some(jobs),
@@ -183,16 +186,21 @@ impl<'s> SendState<'s> {
         let batch = (self.store).pending_batch(self.issue, self.after, BATCH, self.retry_before)?;
         self.exhausted = batch.len() < BATCH;
         for candidate in batch {
+            let active = candidate.is_active();
             let recipient = candidate.recipient;
             self.after = recipient.subscriber_id;
-            if candidate.active {
+            if active {
                 self.queue.push_back(Job {
                     recipient,
                     tries: 0,
                 });
             } else {
                 let subscriber_id = recipient.subscriber_id;
-                self.updates.push(Update::Skipped { subscriber_id });
+                let reason = candidate.status.as_str();
+                self.updates.push(Update::Skipped {
+                    subscriber_id,
+                    reason,
+                });
                 self.report.skipped += 1;
             }
         }
@@ -255,6 +263,7 @@ impl<'s> SendState<'s> {
                 self.report.bytes += bytes as u64;
             }
             Next::Failed => self.report.failed += 1,
+            Next::Skipped => self.report.skipped += 1,
             Next::CountDeferred => self.report.deferred += 1,
             Next::RetryAt(due, job) => self.retries.push(due, job),
             Next::RequeueNow(job) => self.queue.push_front(job),
@@ -288,6 +297,13 @@ impl<'s> SendState<'s> {
             let now = (self.now)();
             let next = now.saturating_add(self.relay_rest.as_secs() as i64);
             (self.store).defer_untried(self.issue, code, &why, next, now)?;
+            // Those deferred past max_retry_age are given up on: with no relay
+            // able to take mail, waiting for their turn would keep them for ever.
+            if let Some(before) = self.retry.give_up_before(now) {
+                let note = self.retry.give_up_note();
+                let given_up = (self.store).give_up_deferred(self.issue, before, &note, now)?;
+                self.report.failed += given_up;
+            }
             self.report.deferred = self.store.state_counts(self.issue)?.remaining();
         }
         Ok(self.report)

@@ -132,7 +132,7 @@ pub fn dry_run(store: &Store, issue: u32, factory: &Factory) -> Result<DryRun> {
             store
                 .pending_batch(issue, after, 500, i64::MAX)?
                 .into_iter()
-                .filter(|c| c.active)
+                .filter(|c| c.is_active())
                 .map(|c| {
                     (
                         c.recipient.subscriber_id,

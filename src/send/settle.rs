@@ -4,7 +4,7 @@
 
 use super::retry::RetryPolicy;
 use super::transport::Outcome;
-use super::worker::{Finished, Job, RouteState};
+use super::worker::{Attempt, Finished, Job, RouteState};
 use crate::store::ledger::Update;
 use std::sync::Arc;
 use tokio::time::Instant;
@@ -16,6 +16,8 @@ pub enum Next {
     Sent(usize),
     /// Refused for good: done for this run.
     Failed,
+    /// No longer subscribed when their message was to be built: not sent.
+    Skipped,
     /// Deferred with no retry left in this run: counted as deferred.
     CountDeferred,
     /// Deferred: tried again in this run at the instant.
@@ -52,8 +54,16 @@ pub fn settle(finished: Finished, run: &Situation<'_>) -> (Option<Update>, Next)
     } = finished;
     let subscriber_id = job.recipient.subscriber_id;
     let release = Some(Update::Release { subscriber_id });
-    let Some(outcome) = outcome else {
-        return (release, Next::Released);
+    let outcome = match outcome {
+        Attempt::Made(outcome) => outcome,
+        Attempt::NotMade => return (release, Next::Released),
+        Attempt::Left(reason) => {
+            let update = Update::Skipped {
+                subscriber_id,
+                reason,
+            };
+            return (Some(update), Next::Skipped);
+        }
     };
     match outcome {
         Outcome::Sent { reply } => {
@@ -92,6 +102,20 @@ pub fn settle(finished: Finished, run: &Situation<'_>) -> (Option<Update>, Next)
             reply,
             relay_trouble,
         } => {
+            let not_suspending = !relay_trouble || run.stopping;
+            if not_suspending && run.retry.gives_up(job.recipient.first_attempt, run.now) {
+                // Deferred for longer than max_retry_age: given up on. (When
+                // no relay can take mail the run suspends, and the close
+                // gives up on everyone past that age at once.)
+                let reply = format!("{reply}{}", run.retry.give_up_note());
+                let update = Update::GaveUp {
+                    subscriber_id,
+                    code,
+                    reply,
+                    message_id,
+                };
+                return (Some(update), Next::Failed);
+            }
             let why = reply.clone();
             let update = |next_attempt| Update::Deferred {
                 subscriber_id,

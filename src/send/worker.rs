@@ -1,15 +1,17 @@
 //! One connection's work in a list send: take a recipient, build its message
-//! (signing the next one on the blocking pool meanwhile), wait out the relay's
-//! rest and rate, send, and hand the result back, waiting for it to be
-//! committed before sending anything more. After a stop it gives work back.
+//! once the reader is found still subscribed (signing the next one on the
+//! blocking pool meanwhile), wait out the relay's rest and rate, send, and hand
+//! the result back, waiting for it to be committed before sending anything
+//! more. After a stop it gives work back.
 
 use super::plan::Plan;
 use super::rate::RateLimiter;
 use super::transport::{Envelope, Outcome, Transport};
 use crate::config::Delivery;
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::message::{Factory, Recipient};
-use crate::store::ledger::Pending;
+use crate::store::Status;
+use crate::store::ledger::{Pending, Roll};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -25,11 +27,21 @@ pub struct Job {
     pub tries: usize,
 }
 
+/// Whether a connection tried a job, and what became of it.
+#[derive(Debug)]
+pub enum Attempt {
+    /// The run was stopping, so the recipient was not tried.
+    NotMade,
+    /// The reader was no longer subscribed (their status, or `forgotten`)
+    /// when the message was to be built: nothing was built or sent.
+    Left(&'static str),
+    Made(Outcome),
+}
+
 /// A connection's result for one job.
 pub struct Finished {
     pub job: Job,
-    /// `None`: the run was stopping, so the recipient was not tried.
-    pub outcome: Option<Outcome>,
+    pub outcome: Attempt,
     pub message_id: String,
     pub bytes: usize,
 }
@@ -77,6 +89,7 @@ impl RouteState {
 pub fn spawn_all(
     plan: &Plan<'_>,
     routes: &[Arc<RouteState>],
+    roll: &Arc<Roll>,
     jobs: mpsc::Receiver<Job>,
     done: mpsc::UnboundedSender<Done>,
     stopping: &Arc<AtomicBool>,
@@ -90,6 +103,7 @@ pub fn spawn_all(
                 jobs: jobs.clone(),
                 done: done.clone(),
                 factory: plan.factory.clone(),
+                roll: roll.clone(),
                 delivery: plan.delivery.clone(),
                 stopping: stopping.clone(),
             };
@@ -108,8 +122,38 @@ async fn stopped(flag: &AtomicBool) {
     }
 }
 
+/// A message built: its Message-ID, or why there is none.
+enum Built {
+    Message(String),
+    /// The reader left the list first (their status, or `forgotten`).
+    Left(&'static str),
+    Failed(Error),
+}
+
 /// A message being built and signed on the blocking pool.
-type Building = tokio::task::JoinHandle<(Result<String>, Vec<u8>)>;
+type Building = tokio::task::JoinHandle<(Built, Vec<u8>)>;
+
+/// Builds `recipient`'s message into `out`, if they are still subscribed:
+/// their status is read at this moment, so that an unsubscribe recorded
+/// before it (by any process) is honoured.
+fn build(
+    factory: &Factory,
+    roll: &Roll,
+    recipient: &Recipient<'_>,
+    id: i64,
+    out: &mut Vec<u8>,
+) -> Built {
+    match roll.status(id) {
+        Ok(Some(Status::Active)) => {}
+        Ok(Some(status)) => return Built::Left(status.as_str()),
+        Ok(None) => return Built::Left("forgotten"),
+        Err(e) => return Built::Failed(e),
+    }
+    match factory.build(recipient, out) {
+        Ok(message_id) => Built::Message(message_id),
+        Err(e) => Built::Failed(e),
+    }
+}
 
 /// One connection's task.
 pub struct Worker {
@@ -117,6 +161,8 @@ pub struct Worker {
     pub jobs: Arc<Mutex<mpsc::Receiver<Job>>>,
     pub done: mpsc::UnboundedSender<Done>,
     pub factory: Arc<Factory>,
+    /// Subscribers' status now, read before each message is built.
+    pub roll: Arc<Roll>,
     pub delivery: Delivery,
     /// Set by the loop when the run stops: take nothing more.
     pub stopping: Arc<AtomicBool>,
@@ -196,20 +242,20 @@ impl Worker {
     /// Starts building and signing `job`'s message off the I/O thread, so that
     /// signatures are made on every core.
     fn start_build(&self, job: &Job) -> Building {
-        let factory = self.factory.clone();
+        let (factory, roll) = (self.factory.clone(), self.roll.clone());
         let (id, email, name) = (
-            job.recipient.subscriber_id as u64,
+            job.recipient.subscriber_id,
             job.recipient.email.clone(),
             job.recipient.name.clone(),
         );
         tokio::task::spawn_blocking(move || {
             let mut out = Vec::with_capacity(32 * 1024);
             let r = Recipient {
-                id: Some(id),
+                id: Some(id as u64),
                 email: &email,
                 name: name.as_deref(),
             };
-            (factory.build(&r, &mut out), out)
+            (build(&factory, &roll, &r, id, &mut out), out)
         })
     }
 
@@ -221,7 +267,7 @@ impl Worker {
             Some(building) => {
                 let (result, owned) = building.await.unwrap_or_else(|e| {
                     let failed = Error::Failed(format!("signing failed: {e}"));
-                    (Err(failed), Vec::new())
+                    (Built::Failed(failed), Vec::new())
                 });
                 *buf = owned;
                 result
@@ -232,18 +278,26 @@ impl Worker {
                     email: &p.email,
                     name: p.name.as_deref(),
                 };
-                self.factory.build(&recipient, buf)
+                build(&self.factory, &self.roll, &recipient, p.subscriber_id, buf)
             }
         };
         let (outcome, message_id) = match built {
-            Ok(message_id) => {
+            Built::Left(reason) => {
+                return Finished {
+                    job,
+                    outcome: Attempt::Left(reason),
+                    message_id: String::new(),
+                    bytes: 0,
+                };
+            }
+            Built::Message(message_id) => {
                 let envelope = Envelope {
                     from: self.delivery.envelope_sender(Some(id)),
                     to: p.email.clone(),
                 };
                 (self.route.transport.send(&envelope, buf).await, message_id)
             }
-            Err(e) => {
+            Built::Failed(e) => {
                 let reply = e.to_string();
                 let deferred = Outcome::Deferred {
                     code: None,
@@ -256,7 +310,7 @@ impl Worker {
         self.note_trouble(&outcome).await;
         Finished {
             job,
-            outcome: Some(outcome),
+            outcome: Attempt::Made(outcome),
             message_id,
             bytes: buf.len(),
         }
@@ -281,7 +335,7 @@ impl Worker {
     async fn give_back(&self, job: Job) -> bool {
         let finished = Finished {
             job,
-            outcome: None,
+            outcome: Attempt::NotMade,
             message_id: String::new(),
             bytes: 0,
         };

@@ -70,9 +70,7 @@ impl ToSql for DeliveryState {
 #[derive(Debug, Clone)]
 pub enum Update {
     /// Handed to a connection.
-    Sending {
-        subscriber_id: i64,
-    },
+    Sending { subscriber_id: i64 },
     Sent {
         subscriber_id: i64,
         code: Option<u16>,
@@ -93,12 +91,21 @@ pub enum Update {
         message_id: String,
         bounce: bool,
     },
-    /// Back to pending without counting an attempt (a run stopped before it).
-    Release {
+    /// Deferred once more after `max_retry_age`: failed, not bounced, with
+    /// the last reply and the reason in `reply`.
+    GaveUp {
         subscriber_id: i64,
+        code: Option<u16>,
+        reply: String,
+        message_id: String,
     },
+    /// Back to pending without counting an attempt (a run stopped before it).
+    Release { subscriber_id: i64 },
+    /// Not sent: no longer subscribed when their turn came. `reason` (their
+    /// status, such as `unsubscribed`) is kept as the last reply.
     Skipped {
         subscriber_id: i64,
+        reason: &'static str,
     },
 }
 
@@ -114,13 +121,14 @@ impl Store {
 
     /// Puts the failed recipients of `issue` back to pending, except those
     /// whose address bounced or who left the list; reopens the send when any
-    /// went back. Returns how many.
+    /// went back, and their `max_retry_age` counts afresh. Returns how many.
     pub fn retry_failed(&mut self, issue: u32, now: i64) -> Result<u64> {
         let fail = self.error();
         let tx = self.write()?;
         let n = tx
             .execute(
-                "UPDATE deliveries SET state = 'pending', next_attempt = NULL, updated = ?2
+                "UPDATE deliveries SET state = 'pending', next_attempt = NULL, updated = ?2,
+                     first_attempt = NULL
                  WHERE issue = ?1 AND state = 'failed' AND subscriber_id IN
                      (SELECT id FROM subscribers WHERE status = 'active')",
                 params![issue, now],
@@ -139,7 +147,8 @@ impl Store {
 
     /// Defers every recipient of `issue` not yet tried, with the relay's
     /// reply, until `next_attempt` (when no relay can take mail); returns how
-    /// many. Their attempts are not counted: nothing was sent to them.
+    /// many. Their attempts are not counted: nothing was sent to them, but
+    /// their `max_retry_age` starts now, as an MTA's queue time would.
     pub fn defer_untried(
         &mut self,
         issue: u32,
@@ -151,9 +160,30 @@ impl Store {
         self.conn()
             .execute(
                 "UPDATE deliveries SET state = 'deferred', last_code = ?2, last_reply = ?3,
-                     next_attempt = ?4, updated = ?5
+                     next_attempt = ?4, updated = ?5, first_attempt = coalesce(first_attempt, ?5)
                  WHERE issue = ?1 AND state = 'pending'",
                 params![issue, code, reply, next_attempt, now],
+            )
+            .map(|n| n as u64)
+            .map_err(self.error())
+    }
+
+    /// Fails the deferred recipients of `issue` first tried at or before
+    /// `first_before`, their last reply followed by `why` (when no relay can
+    /// take mail, past `max_retry_age`); returns how many.
+    pub fn give_up_deferred(
+        &mut self,
+        issue: u32,
+        first_before: i64,
+        why: &str,
+        now: i64,
+    ) -> Result<u64> {
+        self.conn()
+            .execute(
+                "UPDATE deliveries SET state = 'failed', next_attempt = NULL, updated = ?4,
+                     last_reply = coalesce(last_reply, '') || ?3
+                 WHERE issue = ?1 AND state = 'deferred' AND first_attempt <= ?2",
+                params![issue, first_before, why, now],
             )
             .map(|n| n as u64)
             .map_err(self.error())
@@ -164,7 +194,8 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
     let mut state = tx.prepare_cached(
         "UPDATE deliveries SET state = ?3, attempts = attempts + ?4, last_code = coalesce(?5, last_code),
              last_reply = coalesce(?6, last_reply), message_id = coalesce(?7, message_id),
-             next_attempt = ?8, updated = ?9
+             next_attempt = ?8, updated = ?9,
+             first_attempt = CASE WHEN ?4 > 0 THEN coalesce(first_attempt, ?9) ELSE first_attempt END
          WHERE issue = ?1 AND subscriber_id = ?2",
     )?;
     let mut bounce = tx.prepare_cached(
@@ -194,7 +225,7 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
                 DeliveryState::Sent,
                 1,
                 *code,
-                Some(reply),
+                Some(reply.as_str()),
                 Some(message_id),
                 None,
             ),
@@ -209,7 +240,7 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
                 DeliveryState::Deferred,
                 1,
                 *code,
-                Some(reply),
+                Some(reply.as_str()),
                 Some(message_id),
                 Some(*next_attempt),
             ),
@@ -228,11 +259,25 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
                     DeliveryState::Failed,
                     1,
                     Some(*code),
-                    Some(reply),
+                    Some(reply.as_str()),
                     Some(message_id),
                     None,
                 )
             }
+            Update::GaveUp {
+                subscriber_id,
+                code,
+                reply,
+                message_id,
+            } => (
+                subscriber_id,
+                DeliveryState::Failed,
+                1,
+                *code,
+                Some(reply.as_str()),
+                Some(message_id),
+                None,
+            ),
             Update::Release { subscriber_id } => (
                 subscriber_id,
                 DeliveryState::Pending,
@@ -242,12 +287,15 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
                 None,
                 None,
             ),
-            Update::Skipped { subscriber_id } => (
+            Update::Skipped {
+                subscriber_id,
+                reason,
+            } => (
                 subscriber_id,
                 DeliveryState::Skipped,
                 0,
                 None,
-                None,
+                Some(*reason),
                 None,
                 None,
             ),

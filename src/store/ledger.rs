@@ -7,10 +7,11 @@
 //! after `next_attempt`), `failed` (5xx) and `skipped` (unsubscribed or
 //! bounced before their turn). Times are Unix seconds.
 
-use super::Store;
 pub use super::delivery::{DeliveryState, Update};
+use super::{Status, Store};
 use crate::error::Result;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use std::sync::Mutex;
 
 /// Migration 2: the ledger.
 pub const MIGRATION: &str = "
@@ -42,6 +43,15 @@ CREATE TABLE notices (
 ) STRICT, WITHOUT ROWID;
 ";
 
+/// Migration 7: when each recipient of an issue was first tried, so that
+/// one deferred for longer than `max_retry_age` is given up on. Rows tried
+/// before it count from their send's start.
+pub const FIRST_ATTEMPT: &str = "
+ALTER TABLE deliveries ADD COLUMN first_attempt INTEGER;
+UPDATE deliveries SET first_attempt = (SELECT started FROM sends WHERE sends.issue = deliveries.issue)
+    WHERE attempts > 0;
+";
+
 /// One recipient of a send, as the send loop needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
@@ -49,14 +59,43 @@ pub struct Pending {
     pub email: String,
     pub name: Option<String>,
     pub attempts: u32,
+    /// When (Unix seconds) this issue was first tried for them, if it was.
+    pub first_attempt: Option<i64>,
 }
 
-/// A recipient a run may try, with whether they are still subscribed (an
-/// inactive one is skipped, not sent to).
+/// A recipient a run may try, with their status when read (one no longer
+/// active is skipped, not sent to).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
     pub recipient: Pending,
-    pub active: bool,
+    pub status: Status,
+}
+
+impl Candidate {
+    pub fn is_active(&self) -> bool {
+        self.status == Status::Active
+    }
+}
+
+/// Where subscribers stand now, read through a connection of its own so
+/// that a send's connections can ask just before building each message,
+/// whatever another process (`serve`, `subscribers remove`) wrote meanwhile:
+/// one read by primary key.
+pub struct Roll {
+    conn: Mutex<Connection>,
+    fail: Box<dyn Fn(rusqlite::Error) -> crate::error::Error + Send + Sync>,
+}
+
+impl Roll {
+    /// The status of subscriber `id` now; `None` once they were forgotten.
+    pub fn status(&self, id: i64) -> Result<Option<Status>> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stmt = (conn.prepare_cached("SELECT status FROM subscribers WHERE id = ?1"))
+            .map_err(&self.fail)?;
+        stmt.query_row([id], |r| r.get(0))
+            .optional()
+            .map_err(&self.fail)
+    }
 }
 
 /// A failed or deferred recipient, with the last reply.
@@ -205,7 +244,7 @@ impl Store {
         let mut stmt = self
             .conn()
             .prepare_cached(
-                "SELECT d.subscriber_id, s.email, s.name, d.attempts, s.status = 'active'
+                "SELECT d.subscriber_id, s.email, s.name, d.attempts, s.status, d.first_attempt
                  FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
                  WHERE d.issue = ?1 AND d.subscriber_id > ?2
                    AND (d.state IN ('pending', 'sending')
@@ -221,8 +260,9 @@ impl Store {
                         email: r.get(1)?,
                         name: r.get(2)?,
                         attempts: r.get(3)?,
+                        first_attempt: r.get(5)?,
                     },
-                    active: r.get(4)?,
+                    status: r.get(4)?,
                 })
             })
             .map_err(self.error())?;
@@ -301,6 +341,24 @@ impl Store {
 }
 
 impl Store {
+    /// A [`Roll`] of this store: a second connection to its file, used only
+    /// to read (so a store on disk; one in memory has no file to share).
+    ///
+    /// It is opened read-write all the same: in WAL mode the last connection
+    /// to close checkpoints the log and deletes it, and a read-only one cannot,
+    /// so a Roll that outlived the store would leave `gazette.db-wal` behind
+    /// (and a read-only data directory then could not be read).
+    pub fn roll(&self) -> Result<Roll> {
+        let fail = self.error();
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(self.path(), flags).map_err(&fail)?;
+        conn.busy_timeout(super::BUSY_TIMEOUT).map_err(&fail)?;
+        Ok(Roll {
+            conn: Mutex::new(conn),
+            fail: Box::new(fail),
+        })
+    }
+
     /// How many subscribers are active now.
     pub fn active_count(&self) -> Result<u64> {
         self.conn()

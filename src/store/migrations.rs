@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[&str] = &[
     super::lists::MIGRATION,
     super::collected::MIGRATION,
     super::catalogue::MIGRATION,
+    super::ledger::FIRST_ATTEMPT,
 ];
 
 /// 1: subscribers and the suppression list.
@@ -111,5 +112,35 @@ mod tests {
         assert_eq!(user_version(&conn).unwrap(), latest());
         conn.pragma_update(None, "user_version", 99).unwrap();
         assert_eq!(migrate(&mut conn).unwrap(), Migrated::Newer(99));
+    }
+
+    /// Rows tried before migration 4 count their `max_retry_age` from the
+    /// start of their send; untried ones have no first attempt yet.
+    #[test]
+    fn first_attempts_of_old_rows_are_their_sends_start() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let tx = conn.transaction().unwrap();
+        for sql in &MIGRATIONS[..3] {
+            tx.execute_batch(sql).unwrap();
+        }
+        tx.execute_batch(
+            "INSERT INTO subscribers (email, email_key, status, created, source)
+                 VALUES ('a@x.org', 'a@x.org', 'active', 't', 'cli'), ('b@x.org', 'b@x.org', 'active', 't', 'cli');
+             INSERT INTO sends (issue, subject, started) VALUES (3, 's', 1000);
+             INSERT INTO deliveries (issue, subscriber_id, state, attempts, updated)
+                 VALUES (3, 1, 'deferred', 2, 2000), (3, 2, 'pending', 0, 1000);
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        migrate(&mut conn).unwrap();
+        let firsts: Vec<Option<i64>> = conn
+            .prepare("SELECT first_attempt FROM deliveries ORDER BY subscriber_id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(firsts, [Some(1000), None]);
     }
 }

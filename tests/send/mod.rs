@@ -7,7 +7,11 @@
 //! Debian package. The servers, the PKI and the checks are in `support`.
 
 mod faults;
+mod idna;
 mod rate;
 mod relay_faults;
+mod retry_age;
 mod signals;
 mod tls;
+mod tls_failures;
+mod unsubscribes;

@@ -18,6 +18,8 @@ pub struct Received {
     /// From smtp_server.py: STARTTLS was used, and the AUTH user.
     pub tls: bool,
     pub auth_user: Option<String>,
+    /// From smtp_server.py: the parameters of MAIL FROM (such as `SMTPUTF8`).
+    pub mail_options: Vec<String>,
 }
 
 impl Received {
@@ -107,6 +109,7 @@ pub fn sink_received(dumps: &Path) -> Vec<Received> {
             headers,
             tls: false,
             auth_user: None,
+            mail_options: Vec::new(),
         });
     }
     out
@@ -135,6 +138,9 @@ pub fn aiosmtpd_received(dumps: &Path) -> Vec<Received> {
                 .collect(),
             tls: meta["tls"] == true,
             auth_user: meta["auth_user"].as_str().map(str::to_string),
+            mail_options: (meta["mail_options"].as_array().into_iter().flatten())
+                .filter_map(|o| Some(o.as_str()?.to_string()))
+                .collect(),
             file,
             headers,
         });

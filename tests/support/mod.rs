@@ -24,7 +24,7 @@ pub use api::*;
 pub use http::Response;
 pub use mail::{angle, assert_everyone_once, unfolded_header};
 pub use newsletter::Newsletter;
-pub use pki::Pki;
+pub use pki::{Leaf, Pki};
 pub use process::{Script, hygiene};
 pub use smtp::{SmtpServer, Tls};
 

@@ -1,6 +1,7 @@
 //! A CA and a leaf certificate for 127.0.0.1 and localhost signed by it
 //! (rustls refuses a self-signed certificate that is also a CA), made with
-//! openssl in a temporary directory.
+//! openssl in a temporary directory; or a leaf that is wrong in one way: for
+//! another name, or expired (made under faketime a month back).
 
 use super::require;
 use std::path::PathBuf;
@@ -10,8 +11,23 @@ pub struct Pki {
     dir: tempfile::TempDir,
 }
 
+/// What is wrong with the leaf certificate, if anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leaf {
+    /// For 127.0.0.1 and localhost, valid for two days from now.
+    Good,
+    /// For `relay.other.example` only.
+    OtherName,
+    /// Valid for two days, a month ago.
+    Expired,
+}
+
 impl Pki {
     pub fn new() -> Pki {
+        Pki::with(Leaf::Good)
+    }
+
+    pub fn with(leaf: Leaf) -> Pki {
         require("/usr/bin/openssl", "the Debian package `openssl`");
         let dir = tempfile::tempdir().unwrap();
         // Each command is split on whitespace.
@@ -37,16 +53,35 @@ impl Pki {
         ));
         std::fs::write(
             dir.path().join("leaf.ext"),
-            "subjectAltName = IP:127.0.0.1, DNS:localhost\n\
-             basicConstraints = critical, CA:FALSE\n\
+            format!(
+                "subjectAltName = {}\n",
+                match leaf {
+                    Leaf::OtherName => "DNS:relay.other.example",
+                    _ => "IP:127.0.0.1, DNS:localhost",
+                }
+            ) + "basicConstraints = critical, CA:FALSE\n\
              keyUsage = critical, digitalSignature, keyEncipherment\n\
              extendedKeyUsage = serverAuth\n",
         )
         .unwrap();
-        openssl(
-            "x509 -req -days 2 -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
-             -extfile leaf.ext -out leaf.pem",
-        );
+        let sign = "x509 -req -days 2 -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+                    -extfile leaf.ext -out leaf.pem";
+        if leaf == Leaf::Expired {
+            require("/usr/bin/faketime", "the Debian package `faketime`");
+            let out = Process::new("/usr/bin/faketime")
+                .current_dir(dir.path())
+                .args(["-f", "-30d", "/usr/bin/openssl"])
+                .args(sign.split_whitespace())
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        } else {
+            openssl(sign);
+        }
         Pki { dir }
     }
 

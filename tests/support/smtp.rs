@@ -109,6 +109,12 @@ impl SmtpServer {
     /// `pki`, requiring STARTTLS (or TLS from the start, as on port 465, when
     /// `mode` is `Tls::Implicit`) and AUTH as [`USER`]/[`PASSWORD`].
     pub fn aiosmtpd(pki: &Pki, mode: Tls) -> SmtpServer {
+        SmtpServer::aiosmtpd_with(pki, mode, &[])
+    }
+
+    /// The same with more of smtp_server.py's `options` (such as
+    /// `--smtputf8`, announce SMTPUTF8).
+    pub fn aiosmtpd_with(pki: &Pki, mode: Tls, options: &[&str]) -> SmtpServer {
         let ok = Process::new(python3())
             .args(["-c", "import aiosmtpd"])
             .status()
@@ -130,6 +136,7 @@ impl SmtpServer {
             .arg(pki.leaf_key())
             .args(["--user", USER, "--password", PASSWORD])
             .args((mode == Tls::Implicit).then_some("--implicit-tls"))
+            .args(options)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)

@@ -2,16 +2,17 @@
 """An SMTP server for gazette's send tests, built on aiosmtpd (Debian: python3-aiosmtpd).
 
     /usr/bin/python3 tests/tools/smtp_server.py --dir DIR [--cert PEM --key PEM [--implicit-tls]]
-        [--user NAME --password PW] [--host 127.0.0.1]
+        [--user NAME --password PW] [--smtputf8] [--host 127.0.0.1]
 
 Listens on a free port of HOST (127.0.0.1 by default) and prints `PORT <n>` on stdout once
 it accepts connections. With --cert and --key, STARTTLS is offered and required before any
 mail command (with --implicit-tls, TLS starts at once instead, as on port 465); with --user
 and --password, AUTH (PLAIN, LOGIN; over TLS only) is required and only that pair is
-accepted (anything else gets aiosmtpd's `535 5.7.8`).
+accepted (anything else gets aiosmtpd's `535 5.7.8`). With --smtputf8, SMTPUTF8 (RFC 6531) is
+announced and UTF-8 addresses are taken with it.
 
 Each message received is written to DIR as `N.eml` (the bytes as received) beside `N.json`
-(`mail_from`, `rcpt_tos`, `tls`, `auth_user`, `peer`); the .json is written first and the
+(`mail_from`, `mail_options`, `rcpt_tos`, `tls`, `auth_user`, `peer`); the .json is written first and the
 .eml renamed into place last, so a listed .eml is complete. Runs until SIGTERM or SIGINT.
 """
 
@@ -42,6 +43,7 @@ class Dump:
             n = next(self.counter)
         meta = {
             "mail_from": envelope.mail_from,
+            "mail_options": list(envelope.mail_options),
             "rcpt_tos": list(envelope.rcpt_tos),
             "tls": session.ssl is not None or server.transport.get_extra_info("sslcontext") is not None,
             "auth_user": _text(session.auth_data.login)
@@ -90,6 +92,7 @@ def main():
     p.add_argument("--implicit-tls", action="store_true")
     p.add_argument("--user")
     p.add_argument("--password")
+    p.add_argument("--smtputf8", action="store_true")
     args = p.parse_args()
     if bool(args.cert) != bool(args.key):
         p.error("--cert and --key go together")
@@ -99,7 +102,7 @@ def main():
         p.error("--user and --password go together")
     os.makedirs(args.dir, exist_ok=True)
 
-    kwargs = {}
+    kwargs = {"enable_SMTPUTF8": args.smtputf8}
     if args.cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.cert, args.key)

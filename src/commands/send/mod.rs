@@ -328,15 +328,33 @@ pub fn thousands(n: u64) -> String {
 
 fn progress(total: u64) -> Box<dyn Progress> {
     if std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(total);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} ETA {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        Box::new(Bar(bar))
+        Box::new(Bar(bar(total, indicatif::ProgressDrawTarget::stderr())))
     } else {
         Box::new(Lines { total, next: 1 })
     }
+}
+
+/// The progress bar: position, rate and ETA.
+fn bar(total: u64, target: indicatif::ProgressDrawTarget) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(Some(total), target);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {rate} ETA {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            // indicatif's own {per_sec} prints four decimals (312.4567/s).
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let per_sec = state.per_sec();
+                    let whole = if per_sec.is_finite() {
+                        per_sec.round() as u64
+                    } else {
+                        0
+                    };
+                    let _ = write!(w, "{} messages/s", thousands(whole));
+                },
+            ),
+    );
+    bar
 }
 
 struct Bar(indicatif::ProgressBar);
@@ -376,6 +394,65 @@ impl Progress for Lines {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
+    /// A terminal that keeps what is drawn on it.
+    #[derive(Debug, Clone, Default)]
+    struct Screen(Arc<Mutex<String>>);
+
+    impl indicatif::TermLike for Screen {
+        fn width(&self) -> u16 {
+            120
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.write_str(&format!("{s}\n"))
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            self.0.lock().unwrap().push_str(s);
+            Ok(())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_progress_bar_shows_a_whole_rate() {
+        let screen = Screen::default();
+        let target = indicatif::ProgressDrawTarget::term_like(Box::new(screen.clone()));
+        let bar = super::bar(1000, target);
+        for done in [1, 7, 313] {
+            std::thread::sleep(std::time::Duration::from_millis(60));
+            bar.set_position(done);
+        }
+        bar.abandon();
+        let drawn = screen.0.lock().unwrap().clone();
+        // The last drawing after the position, up to its ETA.
+        let last = drawn.rsplit("313/1000").next().unwrap_or_default();
+        let words: Vec<&str> = last.split_whitespace().collect();
+        let at = words.iter().position(|w| *w == "messages/s");
+        let rate = at.and_then(|i| words.get(i.checked_sub(1)?));
+        assert!(
+            rate.is_some_and(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_digit() || c == ',')),
+            "{last:?}"
+        );
+    }
+
     #[test]
     fn thousands() {
         assert_eq!(super::thousands(0), "0");

@@ -23,7 +23,7 @@ pub fn classify(e: &lettre::transport::smtp::Error, relay: &Relay) -> Outcome {
             reply,
         },
         None if e.is_tls() => Outcome::RelayBroken {
-            reply: format!("TLS with {} failed: {reply}", relay.name()),
+            reply: super::tls::failure("TLS", e, relay),
         },
         None => Outcome::Deferred {
             code: None,
