@@ -20,6 +20,9 @@ pub enum Severity {
 /// issue, and far past Gmail's 102 KB clipping of the HTML made from it.
 pub const MAX_SOURCE_BYTES: u64 = 1024 * 1024;
 
+/// The UTF-8 byte-order mark some editors write at the start of a file.
+pub const BOM: &[u8] = b"\xef\xbb\xbf";
+
 /// A text that diagnostics point into: its display name and contents.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -35,16 +38,31 @@ impl Source {
         }
     }
 
-    /// Reads a file a person wrote, named `name` in messages. A file over
-    /// [`MAX_SOURCE_BYTES`] or not UTF-8 comes back with an error diagnostic
-    /// pointing at the problem (and the text, lossily, up to the limit).
+    /// Reads a file a person wrote, named `name` in messages (see [`Source::from_bytes`]).
     pub fn read(
         path: &Path,
         name: impl Into<String>,
     ) -> std::io::Result<(Source, Option<Diagnostic>)> {
         let (bytes, more) = crate::files::read_at_most(path, MAX_SOURCE_BYTES)?;
+        Ok(Source::from_bytes(bytes, more, name))
+    }
+
+    /// A file's bytes as a source; `more` says the file went on past them. A
+    /// file over [`MAX_SOURCE_BYTES`] or not UTF-8 comes back with an error
+    /// diagnostic pointing at the problem (and the text, lossily, up to the
+    /// limit). A byte-order mark is dropped, so columns count as an editor
+    /// shows them.
+    pub fn from_bytes(
+        mut bytes: Vec<u8>,
+        more: bool,
+        name: impl Into<String>,
+    ) -> (Source, Option<Diagnostic>) {
         let name = name.into();
-        if more {
+        if bytes.starts_with(BOM) {
+            bytes.drain(..BOM.len());
+        }
+        if more || bytes.len() as u64 > MAX_SOURCE_BYTES {
+            bytes.truncate(MAX_SOURCE_BYTES as usize);
             let text = String::from_utf8_lossy(&bytes).into_owned();
             let at = text.len();
             let d = Diagnostic::error(
@@ -54,16 +72,16 @@ impl Source {
                     MAX_SOURCE_BYTES / 1024
                 ),
             );
-            return Ok((Source::new(name, text), Some(d)));
+            return (Source::new(name, text), Some(d));
         }
         match String::from_utf8(bytes) {
-            Ok(text) => Ok((Source::new(name, text), None)),
+            Ok(text) => (Source::new(name, text), None),
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
                 let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
                 let d = Diagnostic::error(at..at + 1, "the file is not valid UTF-8 here")
                     .with_hint("save it as UTF-8");
-                Ok((Source::new(name, text), Some(d)))
+                (Source::new(name, text), Some(d))
             }
         }
     }
