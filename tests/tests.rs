@@ -4,6 +4,7 @@
 mod compose;
 mod edges;
 mod message;
+mod mutation;
 mod relays;
 mod schedule;
 mod send;

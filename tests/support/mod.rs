@@ -12,6 +12,7 @@ pub mod checks;
 pub mod http;
 pub mod mail;
 pub mod messages;
+pub mod mutate;
 mod newsletter;
 mod pki;
 mod process;
