@@ -105,9 +105,8 @@ fn mutated_drafts_never_crash_and_every_error_is_located() {
         // What `check` reports: the errors, or the warnings after rendering.
         let diags = n.findings(&loaded, &[&other], None);
         mutate::located(&loaded.source, &diags, failed)?;
+        // `findings` rendered the email; the archive's page too (serve's).
         if let Ok(p) = &loaded.parsed {
-            let rendered = render::render(&p.draft, &n.config);
-            rendered.personalise("https://platformnotes.example/unsubscribe/x");
             let frame = Frame::Archive {
                 index_url: "https://platformnotes.example/archive",
                 subscribe_url: "https://platformnotes.example/subscribe",
@@ -120,6 +119,8 @@ fn mutated_drafts_never_crash_and_every_error_is_located() {
         mutate::SEED,
         &[&seed, RICH_DRAFT.as_bytes()],
         DRAFT_FRAGMENTS,
+        // Both sides of gazette's 1 MiB limit.
+        700_000..1_400_000,
     );
     mutate::run("draft", 3000, mutator, check);
 }
@@ -236,10 +237,12 @@ fn mutated_configs_never_crash_and_every_error_is_located() {
                 }
             }
         }
-        // The example draft read and rendered with these settings.
+        // The example draft read with these settings, and rendered for one
+        // config in four (rendering is slow in an unoptimised build).
         let draft = Source::new("drafts/d.toml", draft.clone());
         match gazette::draft::parse(&draft, &config) {
-            Ok((d, _)) => drop(render::render(&d, &config)),
+            Ok((d, _)) if bytes.len() % 4 == 0 => drop(render::render(&d, &config)),
+            Ok(_) => {}
             Err(diags) => mutate::located(&draft, &diags, true)?,
         }
         Ok(())
@@ -248,6 +251,7 @@ fn mutated_configs_never_crash_and_every_error_is_located() {
         mutate::SEED,
         &[&seed, RICH_CONFIG.as_bytes()],
         CONFIG_FRAGMENTS,
+        700_000..1_400_000,
     );
     mutate::run("config", 2000, mutator, check);
 }
@@ -305,7 +309,7 @@ fn mutated_subscriber_files_never_crash_and_every_bad_row_is_located() {
         Ok(())
     });
     let seeds: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
-    let mutator = Mutator::new(mutate::SEED, &seeds, CSV_FRAGMENTS);
+    let mutator = Mutator::new(mutate::SEED, &seeds, CSV_FRAGMENTS, 100_000..400_000);
     mutate::run("csv", 3000, mutator, check);
     drop(dir);
 }

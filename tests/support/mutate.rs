@@ -76,11 +76,19 @@ pub struct Mutator {
     seeds: Vec<Vec<u8>>,
     /// Valid lines of the seeds and other pieces, spliced in anywhere.
     fragments: Vec<Vec<u8>>,
+    /// The sizes "very large" grows an input to.
+    large: std::ops::Range<usize>,
 }
 
 impl Mutator {
-    /// Mutations of `seeds`, splicing in their lines and `extra` fragments.
-    pub fn new(seed: u64, seeds: &[&[u8]], extra: &[&str]) -> Mutator {
+    /// Mutations of `seeds`, splicing in their lines and `extra` fragments;
+    /// about one case in 150 is grown to a size in `large`.
+    pub fn new(
+        seed: u64,
+        seeds: &[&[u8]],
+        extra: &[&str],
+        large: std::ops::Range<usize>,
+    ) -> Mutator {
         let mut fragments: Vec<Vec<u8>> = seeds
             .iter()
             .flat_map(|s| s.split_inclusive(|&b| b == b'\n'))
@@ -91,6 +99,7 @@ impl Mutator {
             rng: StdRng::seed_from_u64(seed),
             seeds: seeds.iter().map(|s| s.to_vec()).collect(),
             fragments,
+            large,
         }
     }
 
@@ -106,7 +115,12 @@ impl Mutator {
     fn mutate(&mut self, b: &mut Vec<u8>) -> &'static str {
         let rng = &mut self.rng;
         let at = |rng: &mut StdRng, b: &Vec<u8>| rng.random_range(0..=b.len());
-        match rng.random_range(0..16) {
+        // Growing is slow in an unoptimised build: kept rare.
+        let kind = match rng.random_range(0..400) {
+            0 => 11,
+            n => [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 15][n % 15],
+        };
+        match kind {
             0 => {
                 if !b.is_empty() {
                     let i = rng.random_range(0..b.len());
@@ -169,8 +183,7 @@ impl Mutator {
                 "deep nesting"
             }
             11 => {
-                // Up to about twice gazette's 1 MiB limit.
-                let target = rng.random_range(100_000..2_500_000);
+                let target = rng.random_range(self.large.clone());
                 let start = at(rng, b);
                 let end = (start + rng.random_range(1..=80)).min(b.len());
                 let piece = b[start..end].to_vec();
