@@ -9,6 +9,7 @@ mod markdown;
 mod parse;
 mod present;
 mod time;
+mod written;
 
 pub use markdown::{Block, Inline, collect_links, plain};
 pub use parse::parse;
