@@ -1,0 +1,153 @@
+//! CSV import: parse a file's bytes into subscribers, then merge them into the
+//! store in one transaction.
+//!
+//! Parsing needs no file system or database, so every row rule is tested on
+//! bytes. A bad row is reported with its line and skipped; duplicates in the
+//! file are folded together before the store sees them (see [`super::merge`]).
+
+mod apply;
+mod row;
+#[cfg(test)]
+mod tests;
+
+pub use apply::{ImportOptions, Summary};
+pub use row::parse_time;
+
+use super::header::{FileProblem, Layout};
+use super::merge::{self, Incoming};
+use super::subscriber::UnknownName;
+use crate::address::AddressError;
+use std::collections::HashMap;
+
+/// A row that could not be imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadRow {
+    pub line: u64,
+    pub reason: RowProblem,
+}
+
+/// A parsed file: its subscribers (one per address) and its bad rows.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub rows: Vec<Incoming>,
+    pub bad: Vec<BadRow>,
+    /// Rows folded into an earlier row for the same address.
+    pub duplicates: u64,
+}
+
+/// Why one row of an import was skipped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RowProblem {
+    #[error(transparent)]
+    Address(#[from] AddressError),
+    #[error("`{column}` is not a timestamp: `{value}`")]
+    Time { column: &'static str, value: String },
+    #[error("`id` is not a positive whole number: `{0}`")]
+    Id(String),
+    #[error(transparent)]
+    Name(#[from] UnknownName),
+    #[error("the row is not valid UTF-8")]
+    NotUtf8,
+    #[error("cannot read the rest of the file: {0}")]
+    Unreadable(String),
+}
+
+/// Parses a CSV file's bytes. Fails only when no column holds addresses.
+pub fn parse(bytes: &[u8]) -> Result<Parsed, FileProblem> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut record = csv::ByteRecord::new();
+    let mut parsed = Parsed::default();
+    let mut layout: Option<Layout> = None;
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut lines = Lines::new(bytes);
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                parsed.bad.push(BadRow {
+                    line,
+                    reason: RowProblem::Unreadable(e.to_string()),
+                });
+                break;
+            }
+        }
+        let line = lines.of_record_after(record.position().map_or(0, |p| p.byte()));
+        let cells: Result<Vec<&str>, _> = record.iter().map(std::str::from_utf8).collect();
+        let Ok(cells) = cells else {
+            let reason = RowProblem::NotUtf8;
+            parsed.bad.push(BadRow { line, reason });
+            continue;
+        };
+        let layout = match &layout {
+            Some(l) => l,
+            None => {
+                let found = layout.insert(Layout::detect(&cells)?);
+                if found.has_header {
+                    continue;
+                }
+                found
+            }
+        };
+        match row::row(layout, &cells) {
+            Err(reason) => parsed.bad.push(BadRow { line, reason }),
+            Ok(mut inc) => {
+                inc.line = line;
+                match seen.get(&crate::store::email_key(&inc.email)) {
+                    Some(&i) => {
+                        merge::combine(&mut parsed.rows[i], inc);
+                        parsed.duplicates += 1;
+                    }
+                    None => {
+                        seen.insert(crate::store::email_key(&inc.email), parsed.rows.len());
+                        parsed.rows.push(inc);
+                    }
+                }
+            }
+        }
+    }
+    if layout.is_none() {
+        return Err(FileProblem::Empty);
+    }
+    Ok(parsed)
+}
+
+/// Line numbers of records. The csv crate knows where it stood before a
+/// record, not where the record starts after CRLFs and blank lines.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    counted: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Lines<'a> {
+        Lines {
+            bytes,
+            counted: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record that starts at or after byte `from`.
+    fn of_record_after(&mut self, from: u64) -> u64 {
+        let from = (from as usize).min(self.bytes.len());
+        let skip = self.bytes[from..]
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .count();
+        let start = (from + skip).max(self.counted);
+        let newlines = self.bytes[self.counted..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.line += newlines as u64;
+        self.counted = start;
+        self.line
+    }
+}
