@@ -25,6 +25,9 @@ pub struct Incoming {
     pub unsubscribed: Option<Timestamp>,
     pub source: Option<Source>,
     pub consent: Consent,
+    /// Never to be mailed again (listmonk's `blocklisted`): the address goes
+    /// on the suppression list as well, which no resubscription undoes.
+    pub blocklisted: bool,
 }
 
 impl Incoming {
@@ -40,6 +43,7 @@ impl Incoming {
             unsubscribed: None,
             source: None,
             consent: Consent::default(),
+            blocklisted: false,
         }
     }
 }
@@ -140,6 +144,7 @@ pub fn merge(old: &Subscriber, inc: &Incoming, resubscribe: bool, now: Timestamp
 
 /// Folds a later row of the same file into an earlier one for the same address.
 pub fn combine(first: &mut Incoming, later: Incoming) {
+    first.blocklisted |= later.blocklisted;
     match (first.status.has_left(), later.status.has_left()) {
         (true, _) => {}
         (false, true) => {

@@ -230,11 +230,7 @@ impl Store {
                 [email_key(email)],
             )
             .map_err(&fail)?;
-        tx.execute(
-            "INSERT OR IGNORE INTO suppressed (hash, since) VALUES (?1, ?2)",
-            params![suppression_hash(email), stamp(now)],
-        )
-        .map_err(&fail)?;
+        suppress(&tx, email, now).map_err(&fail)?;
         tx.commit().map_err(&fail)?;
         Ok(deleted > 0)
     }
@@ -287,12 +283,19 @@ pub(crate) fn never_used(conn: &Connection) -> rusqlite::Result<bool> {
     )
 }
 
+/// Puts an address's hash on the suppression list (once).
+pub(crate) fn suppress(conn: &Connection, email: &str, now: Timestamp) -> rusqlite::Result<()> {
+    conn.prepare_cached("INSERT OR IGNORE INTO suppressed (hash, since) VALUES (?1, ?2)")?
+        .execute(params![suppression_hash(email), stamp(now)])
+        .map(drop)
+}
+
 pub(super) fn is_suppressed(conn: &Connection, email: &str) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM suppressed WHERE hash = ?1)")?
         .query_row([suppression_hash(email)], |r| r.get(0))
 }
 
-pub(super) fn by_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<Subscriber>> {
+pub(crate) fn by_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<Subscriber>> {
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM subscribers WHERE email_key = ?1"
     ))?

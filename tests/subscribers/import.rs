@@ -167,3 +167,116 @@ fn export_then_import_gives_the_same_state() {
         "{stderr}"
     );
 }
+
+/// Writes `text` as a CSV file in the newsletter and imports it.
+fn import_text(
+    nl: &crate::support::Newsletter,
+    name: &str,
+    text: &str,
+    extra: &[&str],
+) -> (i32, String) {
+    let path = nl.write(name, text);
+    nl.import(&path, extra)
+}
+
+#[test]
+fn a_semicolon_separated_file_is_read_as_such() {
+    let nl = newsletter();
+    let (code, stderr) = import_text(
+        &nl,
+        "semi.csv",
+        "email;name\nada@example.org;Ada\ncarl@example.org;Carl\n",
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("semi.csv: read as semicolon-separated"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("invalid domain"), "{stderr}");
+    assert_eq!(
+        list(&nl),
+        "1\tada@example.org\tactive\tAda\n2\tcarl@example.org\tactive\tCarl\n"
+    );
+}
+
+#[test]
+fn listmonk_blocklisted_stays_suppressed_whatever_resubscribe_says() {
+    let nl = newsletter();
+    let (code, stderr) = nl.import(&fixture("listmonk.csv"), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("listmonk.csv:3: grace@example.org: blocklisted: on the suppression list"),
+        "{stderr}"
+    );
+    let (code, stderr) = import_text(
+        &nl,
+        "again.csv",
+        "email\ngrace@example.org\n",
+        &["--resubscribe"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("again.csv:2: grace@example.org: skipped: on the suppression list"),
+        "{stderr}"
+    );
+    assert!(
+        list(&nl).contains("grace@example.org\tunsubscribed"),
+        "{}",
+        list(&nl)
+    );
+    let out = nl
+        .subscribers(&["add", "grace@example.org", "--resubscribe"])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(list(&nl).contains("grace@example.org\tunsubscribed"));
+}
+
+#[test]
+fn each_merged_or_skipped_row_is_named() {
+    let nl = newsletter();
+    let (code, stderr) = nl.import(&fixture("bare_header.csv"), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr
+            .contains("bare_header.csv:4: ADA@example.com: merged into line 2 (the same address)"),
+        "{stderr}"
+    );
+    import_text(
+        &nl,
+        "left.csv",
+        "email,status\nbob@example.org,unsubscribed\n",
+        &[],
+    );
+    let (code, stderr) = import_text(&nl, "back.csv", "email\nbob@example.org\n", &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(
+            "back.csv:2: bob@example.org: skipped: it is unsubscribed; --resubscribe makes it active again"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn addresses_with_a_non_ascii_local_part_are_warned_about() {
+    let nl = newsletter();
+    let (code, stderr) = import_text(
+        &nl,
+        "intl.csv",
+        "email\nbjörn@example.org\nada@bücher.example\n",
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(
+            "intl.csv:2: björn@example.org: the part before the @ is not ASCII: \
+             it can only be sent through a relay that supports SMTPUTF8 (RFC 6531)"
+        ),
+        "{stderr}"
+    );
+    // An internationalised domain alone is fine: it is sent as its A-label.
+    assert!(!stderr.contains("intl.csv:3"), "{stderr}");
+    assert!(list(&nl).contains("björn@example.org"));
+}

@@ -10,7 +10,7 @@ mod row;
 #[cfg(test)]
 mod tests;
 
-pub use apply::{ImportOptions, Summary};
+pub use apply::{ImportOptions, Noted, RowNote, Summary};
 pub use row::parse_time;
 
 use super::header::{FileProblem, Layout};
@@ -33,6 +33,24 @@ pub struct Parsed {
     pub bad: Vec<BadRow>,
     /// Rows folded into an earlier row for the same address.
     pub duplicates: u64,
+    /// Each of those rows: (its line, its address, the line it joined).
+    pub merged: Vec<(u64, String, u64)>,
+    /// What separates the cells: `,`, or `;` or a tab when the first line
+    /// has no comma but those.
+    pub delimiter: u8,
+}
+
+/// The cell separator of a file, from its first line: a comma unless the
+/// line holds none but holds semicolons (a spreadsheet in a comma-decimal
+/// locale) or tabs.
+fn delimiter(bytes: &[u8]) -> u8 {
+    let first = bytes.split(|&b| b == b'\n').next().unwrap_or(b"");
+    let count = |c: u8| first.iter().filter(|&&b| b == c).count();
+    match (count(b','), count(b';'), count(b'\t')) {
+        (0, semi, _) if semi > 0 => b';',
+        (0, 0, tabs) if tabs > 0 => b'\t',
+        _ => b',',
+    }
 }
 
 /// Why one row of an import was skipped.
@@ -55,12 +73,17 @@ pub enum RowProblem {
 /// Parses a CSV file's bytes. Fails only when no column holds addresses.
 pub fn parse(bytes: &[u8]) -> Result<Parsed, FileProblem> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let delimiter = delimiter(bytes);
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .from_reader(bytes);
     let mut record = csv::ByteRecord::new();
-    let mut parsed = Parsed::default();
+    let mut parsed = Parsed {
+        delimiter,
+        ..Parsed::default()
+    };
     let mut layout: Option<Layout> = None;
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut lines = Lines::new(bytes);
@@ -100,6 +123,8 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileProblem> {
                 inc.line = line;
                 match seen.get(&crate::store::email_key(&inc.email)) {
                     Some(&i) => {
+                        let into = parsed.rows[i].line;
+                        parsed.merged.push((line, inc.email.clone(), into));
                         merge::combine(&mut parsed.rows[i], inc);
                         parsed.duplicates += 1;
                     }

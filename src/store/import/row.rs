@@ -75,6 +75,9 @@ pub(super) fn row(layout: &Layout, cells: &[&str]) -> Result<Incoming, RowProble
         confirmed: time(Field::Confirmed, "confirmed")?,
         unsubscribed: unsubscribed.or(cleaned),
         source: get(Field::Source).map(str::parse).transpose()?,
+        blocklisted: get(Field::Status).is_some_and(|v| {
+            v.eq_ignore_ascii_case("blocklisted") || v.eq_ignore_ascii_case("blacklisted")
+        }),
         consent: Consent {
             at: time(Field::ConsentAt, "consent_at")?,
             how: Some(get(Field::ConsentHow).unwrap_or("import").to_string()),

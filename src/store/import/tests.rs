@@ -99,3 +99,28 @@ fn a_file_without_addresses_is_refused() {
             .starts_with("no email column")
     );
 }
+
+#[test]
+fn reads_semicolon_and_tab_separated_files() {
+    let parsed = parse(b"email;name\nada@example.org;Ada\ncarl@example.org;Carl\n").unwrap();
+    assert_eq!(parsed.delimiter, b';');
+    assert!(parsed.bad.is_empty(), "{:?}", parsed.bad);
+    assert_eq!(parsed.rows[1].name.as_deref(), Some("Carl"));
+    let parsed = parse(b"email\tname\nada@example.org\tAda\n").unwrap();
+    assert_eq!(parsed.delimiter, b'\t');
+    // A comma on the first line keeps commas, whatever else is there.
+    assert_eq!(parse(b"email,name\na@x.org,A;B\n").unwrap().delimiter, b',');
+}
+
+#[test]
+fn blocklisted_rows_are_marked_and_merged_rows_named() {
+    let text = "email,status\na@x.org,blocklisted\nb@x.org,unsubscribed\nA@x.org,\nB@x.org,Blacklisted\n";
+    let parsed = parse(text.as_bytes()).unwrap();
+    let flags: Vec<bool> = parsed.rows.iter().map(|r| r.blocklisted).collect();
+    // A blocklisted row merged into an earlier one still blocklists it.
+    assert_eq!(flags, [true, true]);
+    assert_eq!(
+        parsed.merged,
+        [(4, "A@x.org".to_string(), 2), (5, "B@x.org".to_string(), 3)]
+    );
+}
