@@ -127,7 +127,7 @@ fn list(store: &Store, status: Option<Status>, json: bool) -> Result<ExitStatus>
 }
 
 fn to_json(s: &Subscriber) -> serde_json::Value {
-    serde_json::json!({
+    let mut json = serde_json::json!({
         "id": s.id,
         "email": s.email,
         "name": s.name,
@@ -142,7 +142,12 @@ fn to_json(s: &Subscriber) -> serde_json::Value {
             "text": s.consent.text,
             "ip": s.consent.ip,
         },
-    })
+    });
+    // Only when another list gave some: as JSON when they are, else as text.
+    if let Some(a) = &s.attributes {
+        json["attributes"] = serde_json::from_str(a).unwrap_or_else(|_| a.as_str().into());
+    }
+    json
 }
 
 fn count(store: &Store) -> Result<ExitStatus> {

@@ -12,7 +12,12 @@ pub const MIGRATIONS: &[&str] = &[
     SUBSCRIBERS,
     super::ledger::MIGRATION,
     super::signup::MIGRATION,
+    ATTRIBUTES,
 ];
+
+/// 4: a subscriber's attributes as another list kept them (listmonk's
+/// `attributes`, a JSON object), kept as written so an export gives them back.
+const ATTRIBUTES: &str = "ALTER TABLE subscribers ADD COLUMN attributes TEXT;";
 
 /// 1: subscribers and the suppression list.
 ///

@@ -336,8 +336,8 @@ fn insert(conn: &Connection, s: &Subscriber) -> rusqlite::Result<i64> {
     let id = (s.id != 0).then_some(s.id);
     conn.prepare_cached(
         "INSERT INTO subscribers (id, email, email_key, name, status, created, confirmed,
-             unsubscribed, source, consent_at, consent_how, consent_text, consent_ip)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             unsubscribed, source, consent_at, consent_how, consent_text, consent_ip, attributes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         id,
@@ -353,6 +353,7 @@ fn insert(conn: &Connection, s: &Subscriber) -> rusqlite::Result<i64> {
         s.consent.how,
         s.consent.text,
         s.consent.ip,
+        s.attributes,
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -362,7 +363,7 @@ fn update(conn: &Connection, s: &Subscriber) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "UPDATE subscribers SET name = ?2, status = ?3, created = ?4, confirmed = ?5,
              unsubscribed = ?6, source = ?7, consent_at = ?8, consent_how = ?9,
-             consent_text = ?10, consent_ip = ?11
+             consent_text = ?10, consent_ip = ?11, attributes = ?12
          WHERE id = ?1",
     )?
     .execute(params![
@@ -377,6 +378,7 @@ fn update(conn: &Connection, s: &Subscriber) -> rusqlite::Result<()> {
         s.consent.how,
         s.consent.text,
         s.consent.ip,
+        s.attributes,
     ])
     .map(drop)
 }

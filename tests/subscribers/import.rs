@@ -63,7 +63,8 @@ fn a_listmonk_export_maps_its_statuses() {
     assert!(
         export.contains(
             "1,ada@example.com,Ada Lovelace,active,2021-04-04T12:41:55.431046Z,\
-             2026-12-06T09:00:00Z,,import:listmonk.csv,2026-12-06T09:00:00Z,import,,\n"
+             2026-12-06T09:00:00Z,,import:listmonk.csv,2026-12-06T09:00:00Z,import,,,\
+             \"{\"\"city\"\": \"\"London\"\"}\"\n"
         ),
         "{export}"
     );
@@ -77,11 +78,11 @@ fn a_mailchimp_export_keeps_its_consent_record() {
     assert_eq!(
         nl.stdout(&["subscribers", "export"]),
         "id,email,name,status,created,confirmed,unsubscribed,source,\
-         consent_at,consent_how,consent_text,consent_ip\n\
+         consent_at,consent_how,consent_text,consent_ip,attributes\n\
          1,ada@example.com,Ada Lovelace,active,2019-02-01T10:00:00Z,2019-02-01T10:05:00Z,,\
-         import:mailchimp.csv,2019-02-01T10:00:00Z,import,,192.0.2.10\n\
+         import:mailchimp.csv,2019-02-01T10:00:00Z,import,,192.0.2.10,\n\
          2,grace@example.org,Grace,active,2026-12-06T09:00:00Z,2020-03-04T05:06:07Z,,\
-         import:mailchimp.csv,2026-12-06T09:00:00Z,import,,198.51.100.7\n"
+         import:mailchimp.csv,2026-12-06T09:00:00Z,import,,198.51.100.7,\n"
     );
 }
 
@@ -279,4 +280,34 @@ fn addresses_with_a_non_ascii_local_part_are_warned_about() {
     // An internationalised domain alone is fine: it is sent as its A-label.
     assert!(!stderr.contains("intl.csv:3"), "{stderr}");
     assert!(list(&nl).contains("björn@example.org"));
+}
+
+#[test]
+fn listmonk_attributes_are_kept_and_exported_again() {
+    let nl = newsletter();
+    let (code, stderr) = nl.import(&fixture("listmonk.csv"), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let export = nl.stdout(&["subscribers", "export"]);
+    let mut lines = export.lines();
+    assert!(
+        lines.next().unwrap().ends_with(",consent_ip,attributes"),
+        "{export}"
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .ends_with(",\"{\"\"city\"\": \"\"London\"\"}\""),
+        "{export}"
+    );
+    // An empty object is no attributes.
+    assert!(lines.next().unwrap().ends_with(",,"), "{export}");
+    // Exported and imported into a new list: the same again.
+    let copy = newsletter();
+    let file = copy.write("export.csv", &export);
+    let (code, stderr) = copy.import(&file, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(copy.stdout(&["subscribers", "export"]), export);
+    let json = nl.stdout(&["subscribers", "list", "--json"]);
+    assert!(json.contains(r#""attributes":{"city":"London"}"#), "{json}");
 }

@@ -75,6 +75,11 @@ pub(super) fn row(layout: &Layout, cells: &[&str]) -> Result<Incoming, RowProble
         confirmed: time(Field::Confirmed, "confirmed")?,
         unsubscribed: unsubscribed.or(cleaned),
         source: get(Field::Source).map(str::parse).transpose()?,
+        // `{}` is what listmonk writes for none.
+        attributes: get(Field::Attributes)
+            .map(restore)
+            .filter(|a| a.trim() != "{}")
+            .map(str::to_string),
         blocklisted: get(Field::Status).is_some_and(|v| {
             v.eq_ignore_ascii_case("blocklisted") || v.eq_ignore_ascii_case("blacklisted")
         }),

@@ -114,7 +114,8 @@ fn reads_semicolon_and_tab_separated_files() {
 
 #[test]
 fn blocklisted_rows_are_marked_and_merged_rows_named() {
-    let text = "email,status\na@x.org,blocklisted\nb@x.org,unsubscribed\nA@x.org,\nB@x.org,Blacklisted\n";
+    let text =
+        "email,status\na@x.org,blocklisted\nb@x.org,unsubscribed\nA@x.org,\nB@x.org,Blacklisted\n";
     let parsed = parse(text.as_bytes()).unwrap();
     let flags: Vec<bool> = parsed.rows.iter().map(|r| r.blocklisted).collect();
     // A blocklisted row merged into an earlier one still blocklists it.
