@@ -197,7 +197,8 @@ fn read_import(
         _ => {}
     }
     for bad in &parsed.bad {
-        eprintln!("gazette: warning: {shown}:{}: {}", bad.line, bad.reason);
+        let (line, column) = (bad.line, bad.column);
+        eprintln!("gazette: warning: {shown}:{line}:{column}: {}", bad.reason);
     }
     for (line, email, into) in &parsed.merged {
         eprintln!(

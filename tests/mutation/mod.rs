@@ -295,7 +295,7 @@ fn mutated_subscriber_files_never_crash_and_every_bad_row_is_located() {
         };
         let lines = bytes.split(|&b| b == b'\n').count() as u64;
         for bad in &parsed.bad {
-            if bad.line == 0 || bad.line > lines {
+            if bad.line == 0 || bad.line > lines || bad.column == 0 {
                 return Err(format!(
                     "bad row at line {} of {lines}: {}",
                     bad.line, bad.reason

@@ -88,19 +88,20 @@ fn a_mailchimp_export_keeps_its_consent_record() {
 
 #[test]
 fn each_bad_row_is_reported_and_skipped() {
+    // Each at the line and column of the cell at fault.
     let nl = newsletter();
     let file = fixture("bad_rows.csv");
     let (code, stderr) = nl.import(&file, &[]);
     assert_eq!(code, 1, "{stderr}");
     let shown = file.display();
     let expected = format!(
-        "gazette: warning: {shown}:3: the address is empty\n\
-         gazette: warning: {shown}:4: `not-an-address` has no `@`\n\
-         gazette: warning: {shown}:5: the row is not valid UTF-8\n\
-         gazette: warning: {shown}:6: unknown status `vanished`\n\
-         gazette: warning: {shown}:7: `created` is not a timestamp: `last tuesday`\n\
-         gazette: warning: {shown}:8: `id` is not a positive whole number: `twelve`\n\
-         gazette: warning: {shown}:9: `source` must be `cli`, `form` or `import:FILE`, not `website`\n\
+        "gazette: warning: {shown}:3:1: the address is empty\n\
+         gazette: warning: {shown}:4:1: `not-an-address` has no `@`\n\
+         gazette: warning: {shown}:5:20: the row is not valid UTF-8\n\
+         gazette: warning: {shown}:6:23: unknown status `vanished`\n\
+         gazette: warning: {shown}:7:30: `created` is not a timestamp: `last tuesday`\n\
+         gazette: warning: {shown}:8:29: `id` is not a positive whole number: `twelve`\n\
+         gazette: warning: {shown}:9:30: `source` must be `cli`, `form` or `import:FILE`, not `website`\n\
          imported {shown}: 2 added, 0 updated, 0 skipped, 7 invalid\n"
     );
     assert_eq!(stderr, expected);

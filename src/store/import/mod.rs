@@ -13,7 +13,7 @@ mod tests;
 pub use apply::{ImportOptions, Noted, RowNote, Summary};
 pub use row::parse_time;
 
-use super::header::{FileProblem, Layout};
+use super::header::{Field, FileProblem, Layout};
 use super::merge::{self, Incoming};
 use super::subscriber::UnknownName;
 use crate::address::AddressError;
@@ -23,6 +23,8 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadRow {
     pub line: u64,
+    /// The column (in characters, from 1) where the cell at fault starts.
+    pub column: u64,
     pub reason: RowProblem,
 }
 
@@ -95,16 +97,25 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileProblem> {
                 let line = e.position().map_or(0, |p| p.line());
                 parsed.bad.push(BadRow {
                     line,
+                    column: 1,
                     reason: RowProblem::Unreadable(e.to_string()),
                 });
                 break;
             }
         }
         let line = lines.of_record_after(record.position().map_or(0, |p| p.byte()));
+        let column = |cell: Option<usize>| {
+            cell.map_or(1, |i| cell_column(bytes, lines.counted, i, delimiter))
+        };
         let cells: Result<Vec<&str>, _> = record.iter().map(std::str::from_utf8).collect();
         let Ok(cells) = cells else {
-            let reason = RowProblem::NotUtf8;
-            parsed.bad.push(BadRow { line, reason });
+            let bad = record.iter().position(|c| std::str::from_utf8(c).is_err());
+            let (column, reason) = (column(bad), RowProblem::NotUtf8);
+            parsed.bad.push(BadRow {
+                line,
+                column,
+                reason,
+            });
             continue;
         };
         let layout = match &layout {
@@ -118,7 +129,14 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileProblem> {
             }
         };
         match row::row(layout, &cells) {
-            Err(reason) => parsed.bad.push(BadRow { line, reason }),
+            Err(reason) => {
+                let column = column(reason.field().and_then(|f| layout.column(f)));
+                parsed.bad.push(BadRow {
+                    line,
+                    column,
+                    reason,
+                })
+            }
             Ok(mut inc) => {
                 inc.line = line;
                 match seen.get(&crate::store::email_key(&inc.email)) {
@@ -142,12 +160,55 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileProblem> {
     Ok(parsed)
 }
 
+/// The column (in characters, from 1) of cell `index` of the record that
+/// starts at byte `start`, found by walking its cells as written.
+fn cell_column(bytes: &[u8], start: usize, index: usize, delimiter: u8) -> u64 {
+    let rest = bytes.get(start..).unwrap_or_default();
+    let (mut cell, mut quoted, mut at) = (0, false, rest.len());
+    for (i, &b) in rest.iter().enumerate() {
+        if cell == index {
+            at = i;
+            break;
+        }
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => break,
+            b if b == delimiter && !quoted => cell += 1,
+            _ => {}
+        }
+    }
+    if cell < index {
+        return 1;
+    }
+    String::from_utf8_lossy(&rest[..at]).chars().count() as u64 + 1
+}
+
 /// Line numbers of records. The csv crate knows where it stood before a
 /// record, not where the record starts after CRLFs and blank lines.
 struct Lines<'a> {
     bytes: &'a [u8],
     counted: usize,
     line: u64,
+}
+
+impl RowProblem {
+    /// The field whose cell is at fault, if one is.
+    fn field(&self) -> Option<Field> {
+        Some(match self {
+            RowProblem::Address(_) => Field::Email,
+            RowProblem::Time { column, .. } => match *column {
+                "created" => Field::Created,
+                "confirmed" => Field::Confirmed,
+                "unsubscribed" => Field::Unsubscribed,
+                "clean_time" => Field::Cleaned,
+                _ => Field::ConsentAt,
+            },
+            RowProblem::Id(_) => Field::Id,
+            RowProblem::Name(UnknownName::Status(_)) => Field::Status,
+            RowProblem::Name(UnknownName::Source(_)) => Field::Source,
+            RowProblem::NotUtf8 | RowProblem::Unreadable(_) => return None,
+        })
+    }
 }
 
 impl<'a> Lines<'a> {

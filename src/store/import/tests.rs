@@ -125,3 +125,12 @@ fn blocklisted_rows_are_marked_and_merged_rows_named() {
         [(4, "A@x.org".to_string(), 2), (5, "B@x.org".to_string(), 3)]
     );
 }
+
+#[test]
+fn a_bad_cell_is_located_by_line_and_column() {
+    let text = "name,email\n\"Lovelace, Ada\",ada@\n\"Zoë\";x,b@@x\n";
+    let parsed = parse(text.as_bytes()).unwrap();
+    let at: Vec<(u64, u64)> = parsed.bad.iter().map(|b| (b.line, b.column)).collect();
+    // Past a quoted comma; counted in characters, not bytes.
+    assert_eq!(at, [(2, 17), (3, 9)]);
+}
