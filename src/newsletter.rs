@@ -385,6 +385,22 @@ mod tests {
     }
 
     #[test]
+    fn a_byte_order_mark_does_not_shift_the_configs_columns() {
+        let (dir, _n, _path) = newsletter_with(b"issue = 41\n");
+        let config = dir.path().join("config/gazette.toml");
+        let text = std::fs::read(&config).unwrap();
+        let mut marked = crate::diag::BOM.to_vec();
+        marked.extend_from_slice(b"list_id = 5\n");
+        marked.extend_from_slice(&text[text.iter().position(|&b| b == b'\n').unwrap()..]);
+        std::fs::write(&config, &marked).unwrap();
+        let Err(Error::Diagnostics { file, diags }) = Newsletter::open(dir.path()) else {
+            panic!("a located error");
+        };
+        let shown = diags[0].display(&file).to_string();
+        assert!(shown.contains("config/gazette.toml:1:11: "), "{shown}");
+    }
+
+    #[test]
     fn two_drafts_of_one_issue_are_refused_naming_both() {
         let (dir, n, path) = newsletter_with(b"issue = 41\ndate = 2026-11-29\n");
         assert!(n.check_unique(41, &path).is_ok());

@@ -134,3 +134,10 @@ fn a_bad_cell_is_located_by_line_and_column() {
     // Past a quoted comma; counted in characters, not bytes.
     assert_eq!(at, [(2, 17), (3, 9)]);
 }
+
+#[test]
+fn a_byte_order_mark_does_not_shift_columns() {
+    let parsed = parse(b"\xef\xbb\xbfAda,bad@@x.org\n").unwrap();
+    let at: Vec<(u64, u64)> = parsed.bad.iter().map(|b| (b.line, b.column)).collect();
+    assert_eq!(at, [(1, 5)]);
+}
