@@ -8,7 +8,7 @@ use crate::support::mutate::{self, Check, Mutator};
 use crate::support::repo;
 use gazette::config::{Config, Destination};
 use gazette::diag::Source;
-use gazette::newsletter::{Loaded, Newsletter, Parsed};
+use gazette::newsletter::{Loaded, Newsletter, Parsed, glimpse_of};
 use gazette::render::{self, Frame};
 use gazette::store::import::{self, ImportOptions};
 use gazette::store::{self, Store};
@@ -102,6 +102,9 @@ fn mutated_drafts_never_crash_and_every_error_is_located() {
             source,
             parsed,
         };
+        // What `send --due` and `schedule` read of a draft, broken or not.
+        n.lenient_send_at(&loaded);
+        glimpse_of(&loaded);
         // What `check` reports: the errors, or the warnings after rendering.
         let diags = n.findings(&loaded, &[&other], None);
         mutate::located(&loaded.source, &diags, failed)?;
