@@ -362,45 +362,6 @@ mod tests {
     }
 
     #[test]
-    fn a_byte_order_mark_does_not_shift_columns() {
-        let (_dir, n, path) = newsletter_with(b"\xef\xbb\xbfissue = 41x\ndate = 2026-11-29\n");
-        let shown = first_error(&n, &path);
-        assert!(
-            shown.starts_with("gazette: error: drafts/2026-11-29-41.toml:1:9: invalid TOML"),
-            "{shown}"
-        );
-        // The same error without the mark: the same place.
-        std::fs::write(&path, b"issue = 41x\ndate = 2026-11-29\n").unwrap();
-        assert!(first_error(&n, &path).contains(":1:9: invalid TOML"));
-        // A draft error on the first line after the mark: column 1 is the key.
-        std::fs::write(&path, b"\xef\xbb\xbfissue = 0\ndate = 2026-11-29\n").unwrap();
-        let loaded = n.load(&path).unwrap();
-        let diags = loaded.parsed.expect_err("errors");
-        let shown: String = diags
-            .iter()
-            .map(|d| d.display(&loaded.source).to_string())
-            .collect();
-        assert!(shown.contains(":1:9: `issue` must be"), "{shown}");
-        assert!(shown.contains("1 | issue = 0\n  |         ^\n"), "{shown}");
-    }
-
-    #[test]
-    fn a_byte_order_mark_does_not_shift_the_configs_columns() {
-        let (dir, _n, _path) = newsletter_with(b"issue = 41\n");
-        let config = dir.path().join("config/gazette.toml");
-        let text = std::fs::read(&config).unwrap();
-        let mut marked = crate::diag::BOM.to_vec();
-        marked.extend_from_slice(b"list_id = 5\n");
-        marked.extend_from_slice(&text[text.iter().position(|&b| b == b'\n').unwrap()..]);
-        std::fs::write(&config, &marked).unwrap();
-        let Err(Error::Diagnostics { file, diags }) = Newsletter::open(dir.path()) else {
-            panic!("a located error");
-        };
-        let shown = diags[0].display(&file).to_string();
-        assert!(shown.contains("config/gazette.toml:1:11: "), "{shown}");
-    }
-
-    #[test]
     fn two_drafts_of_one_issue_are_refused_naming_both() {
         let (dir, n, path) = newsletter_with(b"issue = 41\ndate = 2026-11-29\n");
         assert!(n.check_unique(41, &path).is_ok());
