@@ -1,6 +1,6 @@
 //! Integration tests: the edges a person finds: a pipe closed early, exit
 //! statuses the README promises, a second draft of one issue, and a broken
-//! draft that is not due while another is.
+//! draft that is not due while another is; a byte-order mark.
 
 use crate::support::{DRAFT, Newsletter, SmtpServer, python3};
 use std::process::{Command as Process, Stdio};
@@ -200,5 +200,37 @@ fn a_dry_run_finds_a_missing_password_file() {
         run.stderr.contains("cannot read the password_file"),
         "{}",
         run.stderr
+    );
+}
+
+#[test]
+fn a_byte_order_mark_shifts_no_column() {
+    let n = Newsletter::example();
+    n.write(
+        DRAFT,
+        "\u{feff}issue = 0\ndate = 2026-11-29\nintro = \"Hi.\"\n",
+    );
+    let err = n.stderr(&["check", DRAFT], 2);
+    assert!(
+        err.contains("drafts/2026-11-29-41.toml:1:9: `issue` must be"),
+        "{err}"
+    );
+    assert!(err.contains("1 | issue = 0\n  |         ^\n"), "{err}");
+    n.write(DRAFT, "\u{feff}issue = 41x\n");
+    let err = n.stderr(&["check", DRAFT], 2);
+    assert!(
+        err.contains("drafts/2026-11-29-41.toml:1:9: invalid TOML"),
+        "{err}"
+    );
+    // The config is read the same way.
+    let config = n.read("config/gazette.toml");
+    n.write(
+        "config/gazette.toml",
+        &format!("\u{feff}list_id = 5\n{config}"),
+    );
+    let err = n.stderr(&["check"], 2);
+    assert!(
+        err.contains("config/gazette.toml:1:11: `list_id` must be a string"),
+        "{err}"
     );
 }

@@ -5,6 +5,7 @@ mod catalogue;
 mod compose;
 mod edges;
 mod message;
+mod mutation;
 mod relays;
 mod schedule;
 mod send;

@@ -41,7 +41,14 @@ pub fn run(n: &Newsletter, args: SubscribersArgs) -> Result<ExitStatus> {
             // The file first: a bad one need not wait for the store's lock.
             let (parsed, options) = read_import(root, &file, resubscribe, dry_run)?;
             let summary = store()?.import(&parsed, &options, now)?;
-            report(&summary, &file.display().to_string(), dry_run);
+            let shown = file.display().to_string();
+            for note in &summary.notes {
+                eprintln!(
+                    "gazette: note: {shown}:{}: {}: {}",
+                    note.line, note.email, note.what
+                );
+            }
+            report(&summary, &shown, dry_run);
             Ok(if summary.invalid > 0 {
                 ExitStatus::Failed
             } else {
@@ -74,7 +81,7 @@ fn add(
         }
         Added::Suppressed => {
             return Err(Error::Failed(format!(
-                "{} was forgotten and is on the suppression list; gazette never adds it again",
+                "{} is on the suppression list (forgotten or blocklisted); gazette never adds it again",
                 email.trim()
             )));
         }
@@ -120,7 +127,7 @@ fn list(store: &Store, status: Option<Status>, json: bool) -> Result<ExitStatus>
 }
 
 fn to_json(s: &Subscriber) -> serde_json::Value {
-    serde_json::json!({
+    let mut json = serde_json::json!({
         "id": s.id,
         "email": s.email,
         "name": s.name,
@@ -135,7 +142,12 @@ fn to_json(s: &Subscriber) -> serde_json::Value {
             "text": s.consent.text,
             "ip": s.consent.ip,
         },
-    })
+    });
+    // Only when another list gave some: as JSON when they are, else as text.
+    if let Some(a) = &s.attributes {
+        json["attributes"] = serde_json::from_str(a).unwrap_or_else(|_| a.as_str().into());
+    }
+    json
 }
 
 fn count(store: &Store) -> Result<ExitStatus> {
@@ -175,8 +187,36 @@ fn read_import(
     let bytes = std::fs::read(&path)
         .map_err(|e| Error::Input(format!("cannot read {}: {e}", path.display())))?;
     let parsed = import::parse(&bytes).map_err(|why| Error::Input(format!("{shown}: {why}")))?;
+    match parsed.delimiter {
+        b';' => eprintln!(
+            "gazette: note: {shown}: read as semicolon-separated (the first line has no comma)"
+        ),
+        b'\t' => {
+            eprintln!("gazette: note: {shown}: read as tab-separated (the first line has no comma)")
+        }
+        _ => {}
+    }
     for bad in &parsed.bad {
-        eprintln!("gazette: warning: {shown}:{}: {}", bad.line, bad.reason);
+        let (line, column) = (bad.line, bad.column);
+        eprintln!("gazette: warning: {shown}:{line}:{column}: {}", bad.reason);
+    }
+    for (line, email, into) in &parsed.merged {
+        eprintln!(
+            "gazette: note: {shown}:{line}: {email}: merged into line {into} (the same address)"
+        );
+    }
+    for row in &parsed.rows {
+        if row
+            .email
+            .rsplit_once('@')
+            .is_some_and(|(local, _)| !local.is_ascii())
+        {
+            eprintln!(
+                "gazette: warning: {shown}:{}: {}: the part before the @ is not ASCII: \
+                 it can only be sent through a relay that supports SMTPUTF8 (RFC 6531)",
+                row.line, row.email
+            );
+        }
     }
     let name = path
         .file_name()
@@ -193,7 +233,7 @@ fn report(s: &Summary, file: &str, dry_run: bool) {
     let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     if s.suppressed > 0 {
         eprintln!(
-            "gazette: note: skipped {} on the suppression list (forgotten)",
+            "gazette: note: skipped {} on the suppression list (forgotten or blocklisted)",
             plural(s.suppressed, "address", "addresses")
         );
     }

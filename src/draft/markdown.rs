@@ -7,6 +7,7 @@
 //! errors, so that what the editor sees is what every mail client shows.
 
 use super::Link;
+use super::written::Written;
 use crate::config::url::check_url;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use std::ops::Range;
@@ -35,22 +36,62 @@ pub const MAX_NESTING: usize = 16;
 const SUBSET: &str =
     "text takes paragraphs, *emphasis*, **strong**, `code` and [links](https://...)";
 
-/// What is wrong with a text: the message, maybe a hint, and where.
-pub type Error = (String, Option<String>, Range<usize>);
+/// What is wrong with a text, and where in the draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub message: String,
+    pub hint: Option<String>,
+    pub span: Range<usize>,
+}
+
+impl Error {
+    fn new(message: String, hint: Option<&str>, span: Range<usize>) -> Error {
+        Error {
+            message,
+            hint: hint.map(str::to_string),
+            span,
+        }
+    }
+}
 
 /// Parses `text`. `span` is where the string stands in the draft and `raw` is
-/// how it is written there (empty if unknown): each link's span narrows to
-/// where its URL is written, when it is written as is.
-pub fn parse(text: &str, span: Range<usize>, raw: &str) -> Result<Vec<Block>, Error> {
+/// how it is written there (empty if unknown): each error points at the first
+/// line of its construct, and each link's span narrows to where its URL is
+/// written, when it is written as is. Every error is reported, not only the first.
+pub fn parse(text: &str, span: Range<usize>, raw: &str) -> Result<Vec<Block>, Vec<Error>> {
     let mut locate = Locator {
         raw,
         span: span.clone(),
         cursor: 0,
     };
+    let written = Written::new(raw, text);
+    // The first line of the construct at `range` of the text, in the draft.
+    let at = |range: Range<usize>| -> Range<usize> {
+        let Some(w) = &written else {
+            return span.clone();
+        };
+        let first = text.get(range.clone()).unwrap_or("");
+        let first = &first[..first.find(['\r', '\n']).unwrap_or(first.len())];
+        let indent = first.len() - first.trim_start_matches([' ', '\t']).len();
+        let end = range.start + first.len();
+        let start = span.start + w.raw_offset(range.start + indent);
+        start..(span.start + w.raw_offset(end)).max(start)
+    };
+    let mut errors = Vec::new();
     let mut blocks = Vec::new();
     // A stack of open inline containers; the bottom one is the paragraph.
     let mut stack: Vec<(Option<Tag<'_>>, Vec<Inline>)> = Vec::new();
-    for event in Parser::new_ext(text, Options::empty()) {
+    // Inside a construct already reported: how many of its tags are open.
+    let mut skipping = 0usize;
+    for (event, range) in Parser::new_ext(text, Options::empty()).into_offset_iter() {
+        if skipping > 0 {
+            match event {
+                Event::Start(_) => skipping += 1,
+                Event::End(_) => skipping -= 1,
+                _ => {}
+            }
+            continue;
+        }
         match event {
             Event::Start(Tag::Paragraph) | Event::Start(Tag::HtmlBlock) => {
                 stack.push((None, Vec::new()))
@@ -68,17 +109,16 @@ pub fn parse(text: &str, span: Range<usize>, raw: &str) -> Result<Vec<Block>, Er
                     && let Err(why) = check_url(dest_url)
                 {
                     let at = locate.find(dest_url);
-                    return Err((format!("the link `{dest_url}` {why}"), None, at));
+                    errors.push(Error::new(format!("the link `{dest_url}` {why}"), None, at));
                 }
                 // The paragraph is the bottom of the stack.
                 if stack.len() > MAX_NESTING {
-                    return Err((
-                        format!(
-                            "emphasis, strong and links are nested more than {MAX_NESTING} deep"
-                        ),
-                        None,
-                        span,
-                    ));
+                    let message = format!(
+                        "emphasis, strong and links are nested more than {MAX_NESTING} deep"
+                    );
+                    errors.push(Error::new(message, None, at(range)));
+                    skipping = 1;
+                    continue;
                 }
                 stack.push((Some(tag), Vec::new()));
             }
@@ -105,11 +145,9 @@ pub fn parse(text: &str, span: Range<usize>, raw: &str) -> Result<Vec<Block>, Er
             Event::SoftBreak => push(&mut stack, Inline::Text(" ".into())),
             Event::HardBreak => push(&mut stack, Inline::LineBreak),
             Event::Start(tag) => {
-                return Err((
-                    format!("{} is not supported in text", describe(&tag)),
-                    Some(SUBSET.into()),
-                    span,
-                ));
+                let message = format!("{} is not supported in text", describe(&tag));
+                errors.push(Error::new(message, Some(SUBSET), at(range)));
+                skipping = 1;
             }
             Event::End(_) => {}
             other => {
@@ -117,15 +155,16 @@ pub fn parse(text: &str, span: Range<usize>, raw: &str) -> Result<Vec<Block>, Er
                     Event::Rule => "a horizontal rule",
                     _ => "this Markdown construct",
                 };
-                return Err((
-                    format!("{what} is not supported in text"),
-                    Some(SUBSET.into()),
-                    span,
-                ));
+                let message = format!("{what} is not supported in text");
+                errors.push(Error::new(message, Some(SUBSET), at(range)));
             }
         }
     }
-    Ok(blocks)
+    if errors.is_empty() {
+        Ok(blocks)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Finds URLs in the string as written, in order.
@@ -239,12 +278,13 @@ mod tests {
     fn nesting_is_limited_so_deep_text_cannot_overflow_the_stack() {
         let ok = parse(&nested(MAX_NESTING), 3..9, "").unwrap();
         assert_eq!(ok.len(), 1);
-        let (message, _, span) = parse(&nested(MAX_NESTING + 1), 3..9, "").unwrap_err();
+        let errors = parse(&nested(MAX_NESTING + 1), 3..9, "").unwrap_err();
+        let Error { message, span, .. } = &errors[0];
         assert_eq!(
             message,
             "emphasis, strong and links are nested more than 16 deep"
         );
-        assert_eq!(span, 3..9);
+        assert_eq!(*span, 3..9);
         // Ten thousand levels: an error, not an abort.
         assert!(parse(&nested(10_000), 0..0, "").is_err());
     }
@@ -277,24 +317,24 @@ mod tests {
 
         let raw = "\"\"\"\nSee [this](javascript:void(0)).\"\"\"";
         let err = parse("See [this](javascript:void(0)).", 10..10 + raw.len(), raw).unwrap_err();
-        assert_eq!(err.2, 10 + 15..10 + 15 + "javascript:void(0)".len());
+        assert_eq!(err[0].span, 10 + 15..10 + 15 + "javascript:void(0)".len());
     }
 
     #[test]
     fn rejects_what_is_outside_the_subset() {
         assert_eq!(
-            parse("# Title", 0..0, "").unwrap_err().0,
+            parse("# Title", 0..0, "").unwrap_err()[0].message,
             "a heading is not supported in text"
         );
         assert_eq!(
-            parse("- a\n- b", 0..0, "").unwrap_err().0,
+            parse("- a\n- b", 0..0, "").unwrap_err()[0].message,
             "a list is not supported in text"
         );
         assert_eq!(
-            parse("a\n\n***", 0..0, "").unwrap_err().0,
+            parse("a\n\n***", 0..0, "").unwrap_err()[0].message,
             "a horizontal rule is not supported in text"
         );
-        let err = parse("[x](javascript:alert(1))", 0..0, "").unwrap_err().0;
+        let err = &parse("[x](javascript:alert(1))", 0..0, "").unwrap_err()[0].message;
         assert_eq!(
             err,
             "the link `javascript:alert(1)` must be an absolute http(s) URL, not a `javascript:` URL"

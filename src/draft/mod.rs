@@ -10,6 +10,7 @@ mod parse;
 mod present;
 pub mod skeleton;
 mod time;
+mod written;
 
 pub use markdown::{Block, Inline, collect_links, plain};
 pub use parse::parse;

@@ -252,12 +252,19 @@ fn text(
             None
         }
         Ok(blocks) => Some(blocks),
-        Err((msg, hint, span)) => {
-            let mut d = Diagnostic::error(span, format!("in `{key}`: {msg}"));
-            if let Some(h) = hint {
-                d = d.with_hint(h);
+        Err(errors) => {
+            for markdown::Error {
+                message,
+                hint,
+                span,
+            } in errors
+            {
+                let mut d = Diagnostic::error(span, format!("in `{key}`: {message}"));
+                if let Some(h) = hint {
+                    d = d.with_hint(h);
+                }
+                diags.push(d);
             }
-            diags.push(d);
             None
         }
     }

@@ -54,7 +54,7 @@ pub(super) fn restore(text: &str) -> &str {
 }
 
 /// One subscriber's cells, in the order of [`EXPORT_HEADER`].
-fn record(s: &Subscriber) -> [String; 12] {
+fn record(s: &Subscriber) -> [String; 13] {
     let opt = |v: &Option<String>| v.as_deref().map(defuse).unwrap_or_default();
     let time = |t: Option<jiff::Timestamp>| t.map(stamp).unwrap_or_default();
     [
@@ -70,6 +70,7 @@ fn record(s: &Subscriber) -> [String; 12] {
         opt(&s.consent.how),
         opt(&s.consent.text),
         opt(&s.consent.ip),
+        opt(&s.attributes),
     ]
 }
 

@@ -28,10 +28,12 @@ pub enum Field {
     ConsentIp,
     /// Mailchimp's `CONFIRM_IP`, used when there is no opt-in IP.
     ConfirmIp,
+    /// listmonk's `attributes`: a JSON object, kept as written.
+    Attributes,
 }
 
 /// The columns gazette's export writes, in order; `import` reads them back.
-pub const EXPORT_HEADER: [&str; 12] = [
+pub const EXPORT_HEADER: [&str; 13] = [
     "id",
     "email",
     "name",
@@ -44,6 +46,7 @@ pub const EXPORT_HEADER: [&str; 12] = [
     "consent_how",
     "consent_text",
     "consent_ip",
+    "attributes",
 ];
 
 /// Where each known field is in a file's rows.
@@ -143,6 +146,7 @@ pub fn field(header: &str) -> Option<Field> {
         "consent_text" => Field::ConsentText,
         "consent_ip" | "optin_ip" => Field::ConsentIp,
         "confirm_ip" => Field::ConfirmIp,
+        "attributes" => Field::Attributes,
         _ => return None,
     })
 }

@@ -25,6 +25,11 @@ pub struct Incoming {
     pub unsubscribed: Option<Timestamp>,
     pub source: Option<Source>,
     pub consent: Consent,
+    /// Never to be mailed again (listmonk's `blocklisted`): the address goes
+    /// on the suppression list as well, which no resubscription undoes.
+    pub blocklisted: bool,
+    /// Another list's attributes (JSON text), kept with the subscriber.
+    pub attributes: Option<String>,
 }
 
 impl Incoming {
@@ -40,6 +45,8 @@ impl Incoming {
             unsubscribed: None,
             source: None,
             consent: Consent::default(),
+            blocklisted: false,
+            attributes: None,
         }
     }
 }
@@ -89,6 +96,7 @@ pub fn new_subscriber(inc: &Incoming, source: &Source, now: Timestamp) -> Subscr
         },
         source: inc.source.clone().unwrap_or_else(|| source.clone()),
         consent,
+        attributes: inc.attributes.clone(),
     }
 }
 
@@ -128,6 +136,9 @@ pub fn merge(old: &Subscriber, inc: &Incoming, resubscribe: bool, now: Timestamp
     if inc.name.is_some() {
         new.name = inc.name.clone();
     }
+    if inc.attributes.is_some() {
+        new.attributes = inc.attributes.clone();
+    }
     if new.consent.is_empty() && !inc.consent.is_empty() {
         new.consent = consent();
     }
@@ -140,6 +151,10 @@ pub fn merge(old: &Subscriber, inc: &Incoming, resubscribe: bool, now: Timestamp
 
 /// Folds a later row of the same file into an earlier one for the same address.
 pub fn combine(first: &mut Incoming, later: Incoming) {
+    first.blocklisted |= later.blocklisted;
+    if later.attributes.is_some() {
+        first.attributes = later.attributes.clone();
+    }
     match (first.status.has_left(), later.status.has_left()) {
         (true, _) => {}
         (false, true) => {

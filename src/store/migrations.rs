@@ -16,7 +16,12 @@ pub const MIGRATIONS: &[&str] = &[
     super::collected::MIGRATION,
     super::catalogue::MIGRATION,
     super::ledger::FIRST_ATTEMPT,
+    ATTRIBUTES,
 ];
+
+/// 8: a subscriber's attributes as another list kept them (listmonk's
+/// `attributes`, a JSON object), kept as written so an export gives them back.
+const ATTRIBUTES: &str = "ALTER TABLE subscribers ADD COLUMN attributes TEXT;";
 
 /// 1: subscribers and the suppression list.
 ///

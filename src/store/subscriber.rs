@@ -25,6 +25,8 @@ pub struct Subscriber {
     pub unsubscribed: Option<Timestamp>,
     pub source: Source,
     pub consent: Consent,
+    /// What another list knew of them (listmonk's `attributes`), as JSON text.
+    pub attributes: Option<String>,
 }
 
 /// Where a subscriber has their status in the life of a subscription.
@@ -157,7 +159,7 @@ impl Consent {
 
 /// The columns [`Subscriber::from_row`] reads, in order.
 pub(crate) const COLUMNS: &str = "id, email, name, status, created, confirmed, unsubscribed, \
-     source, consent_at, consent_how, consent_text, consent_ip";
+     source, consent_at, consent_how, consent_text, consent_ip, attributes";
 
 impl Subscriber {
     /// Reads a row selected with [`COLUMNS`].
@@ -177,6 +179,7 @@ impl Subscriber {
                 text: row.get(10)?,
                 ip: row.get(11)?,
             },
+            attributes: row.get(12)?,
         })
     }
 }

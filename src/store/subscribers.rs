@@ -230,11 +230,7 @@ impl Store {
                 [email_key(email)],
             )
             .map_err(&fail)?;
-        tx.execute(
-            "INSERT OR IGNORE INTO suppressed (hash, since) VALUES (?1, ?2)",
-            params![suppression_hash(email), stamp(now)],
-        )
-        .map_err(&fail)?;
+        suppress(&tx, email, now).map_err(&fail)?;
         tx.commit().map_err(&fail)?;
         Ok(deleted > 0)
     }
@@ -287,12 +283,19 @@ pub(crate) fn never_used(conn: &Connection) -> rusqlite::Result<bool> {
     )
 }
 
+/// Puts an address's hash on the suppression list (once).
+pub(crate) fn suppress(conn: &Connection, email: &str, now: Timestamp) -> rusqlite::Result<()> {
+    conn.prepare_cached("INSERT OR IGNORE INTO suppressed (hash, since) VALUES (?1, ?2)")?
+        .execute(params![suppression_hash(email), stamp(now)])
+        .map(drop)
+}
+
 pub(super) fn is_suppressed(conn: &Connection, email: &str) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM suppressed WHERE hash = ?1)")?
         .query_row([suppression_hash(email)], |r| r.get(0))
 }
 
-pub(super) fn by_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<Subscriber>> {
+pub(crate) fn by_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<Subscriber>> {
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM subscribers WHERE email_key = ?1"
     ))?
@@ -333,8 +336,8 @@ fn insert(conn: &Connection, s: &Subscriber) -> rusqlite::Result<i64> {
     let id = (s.id != 0).then_some(s.id);
     conn.prepare_cached(
         "INSERT INTO subscribers (id, email, email_key, name, status, created, confirmed,
-             unsubscribed, source, consent_at, consent_how, consent_text, consent_ip)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             unsubscribed, source, consent_at, consent_how, consent_text, consent_ip, attributes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         id,
@@ -350,6 +353,7 @@ fn insert(conn: &Connection, s: &Subscriber) -> rusqlite::Result<i64> {
         s.consent.how,
         s.consent.text,
         s.consent.ip,
+        s.attributes,
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -359,7 +363,7 @@ fn update(conn: &Connection, s: &Subscriber) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "UPDATE subscribers SET name = ?2, status = ?3, created = ?4, confirmed = ?5,
              unsubscribed = ?6, source = ?7, consent_at = ?8, consent_how = ?9,
-             consent_text = ?10, consent_ip = ?11
+             consent_text = ?10, consent_ip = ?11, attributes = ?12
          WHERE id = ?1",
     )?
     .execute(params![
@@ -374,6 +378,7 @@ fn update(conn: &Connection, s: &Subscriber) -> rusqlite::Result<()> {
         s.consent.how,
         s.consent.text,
         s.consent.ip,
+        s.attributes,
     ])
     .map(drop)
 }

@@ -75,6 +75,51 @@ fn error_markdown_outside_the_subset() {
 }
 
 #[test]
+fn markdown_errors_point_inside_multi_line_strings_and_are_all_reported() {
+    // An escape and a line-ending backslash before the errors, in a basic
+    // string; a literal string after.
+    let draft = r#"issue = 42
+date = 2026-12-06
+intro = """
+Caf\u00e9 first, \
+  continued.
+
+# A heading
+
+Text.
+
+  - a list
+  - of two
+
+> a quote
+"""
+[[news]]
+text = "A good item."
+links = ["https://a.example/"]
+[[tools]]
+text = '''
+Fine.
+
+---
+'''
+links = ["https://b.example/"]
+"#;
+    let err = check_errors(draft);
+    let heads: Vec<&str> = err.lines().filter(|l| l.starts_with("gazette:")).collect();
+    assert_eq!(
+        heads,
+        [
+            "gazette: error: drafts/bad.toml:7:1: in `intro`: a heading is not supported in text",
+            "gazette: error: drafts/bad.toml:11:3: in `intro`: a list is not supported in text",
+            "gazette: error: drafts/bad.toml:14:1: in `intro`: a block quote is not supported in text",
+            "gazette: error: drafts/bad.toml:23:1: in `text`: a horizontal rule is not supported in text",
+        ],
+        "{err}"
+    );
+    assert!(err.contains("7 | # A heading\n  | ^^^^^^^^^^^\n"), "{err}");
+}
+
+#[test]
 fn error_in_the_config_exits_2() {
     let nl = example();
     let config = nl.read("config/gazette.toml");

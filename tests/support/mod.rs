@@ -14,6 +14,7 @@ mod confine;
 pub mod http;
 pub mod mail;
 pub mod messages;
+pub mod mutate;
 mod newsletter;
 pub mod pages;
 mod pki;
