@@ -47,7 +47,8 @@ pub fn run(n: &Newsletter, args: CheckArgs) -> Result<ExitStatus> {
     for d in &diags {
         eprint!("{}", d.display(&config));
     }
-    warnings += diags.len();
+    errors += diags.iter().filter(|d| d.is_error()).count();
+    warnings += diags.iter().filter(|d| !d.is_error()).count();
     let drafts = chosen.len();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     eprintln!(

@@ -14,6 +14,7 @@ mod serve;
 pub mod skeleton;
 mod transport_url;
 pub mod url;
+mod welcome;
 
 pub use collect::Collect;
 pub use delivery::{Delivery, Destination};
@@ -23,6 +24,7 @@ pub use relay::{Relay, RelayError, TlsMode, is_loopback};
 pub use sections::{DRAFT_KEYS, SectionDef};
 pub use serve::{Serve, default_consent};
 pub use transport_url::{UrlError, parse_transport_url};
+pub use welcome::Welcome;
 
 use crate::address::Mailbox;
 use crate::diag::{Diagnostic, Source};
@@ -73,6 +75,8 @@ pub struct Config {
     pub serve: Serve,
     /// `gazette collect`'s feeds (`[collect]`).
     pub collect: Collect,
+    /// The mail a confirmed reader gets (`[welcome]`; none without it).
+    pub welcome: Option<Welcome>,
     /// How `gazette import` reads Markdown issues (`[import]`).
     pub import: Import,
 }
@@ -238,6 +242,7 @@ impl Config {
         let delivery = Delivery::read(root, &mut f, from.as_ref().map(Mailbox::domain));
         let serve = Serve::read(&mut f, name.as_ref());
         let collect = Collect::read(&mut f, &sections);
+        let welcome = Welcome::read(&mut f, name.as_ref().map_or("", |n| n.get_ref().as_str()));
         let import = Import::read(&mut f, &sections);
         f.finish();
 
@@ -271,6 +276,7 @@ impl Config {
             max_lateness: max_lateness.unwrap(),
             serve,
             collect,
+            welcome,
             import,
         })
     }

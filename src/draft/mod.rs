@@ -18,6 +18,19 @@ pub use present::{long_date, subject_from_template};
 
 use std::ops::Range;
 
+/// Markdown written outside a draft (the config's `[welcome] text`, at `span`
+/// of `source`): its blocks in the draft's subset, or located errors.
+pub fn markdown_blocks(
+    value: &str,
+    span: Range<usize>,
+    source: &str,
+    key: &str,
+) -> Result<Vec<Block>, Vec<crate::diag::Diagnostic>> {
+    let mut diags = Vec::new();
+    let spanned = toml::Spanned::new(span, value.to_owned());
+    parse::markdown_text(&spanned, key, source, &mut diags).ok_or(diags)
+}
+
 /// A checked issue, ready to render.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Draft {

@@ -239,6 +239,16 @@ fn link(url: Spanned<String>, diags: &mut Vec<Diagnostic>) -> Option<Link> {
     }
 }
 
+/// A Markdown value's blocks, its errors pushed onto `diags`.
+pub(super) fn markdown_text(
+    s: &Spanned<String>,
+    key: &str,
+    src: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<markdown::Block>> {
+    text(s, key, src, diags)
+}
+
 fn text(
     s: &Spanned<String>,
     key: &str,

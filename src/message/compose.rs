@@ -53,7 +53,8 @@ impl Parts {
 }
 
 impl ListHeaders {
-    pub(super) fn new(config: &Config, issue: u32) -> ListHeaders {
+    /// `campaign` is Feedback-ID's first field: the issue number, or `welcome`.
+    pub(super) fn new(config: &Config, campaign: &str) -> ListHeaders {
         let phrase = if config
             .name
             .chars()
@@ -73,7 +74,7 @@ impl ListHeaders {
                 .to_string(),
             archive_url: format!("{}/archive", config.base_url),
             feedback_id: format!(
-                "{issue}:{list}:gazette:{sender}",
+                "{campaign}:{list}:gazette:{sender}",
                 // The List-Id's first label (the name's slug): the whole
                 // List-Id would push the header past 78 octets, unfoldably.
                 list = config.list_id.split('.').next().unwrap_or("list"),

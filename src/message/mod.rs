@@ -73,7 +73,7 @@ impl Factory {
             Kind::Test => format!("[TEST] {}", rendered.subject),
         };
         let mut parts = Parts::new(config, rendered, subject, date);
-        parts.list = Some(ListHeaders::new(config, issue));
+        parts.list = Some(ListHeaders::new(config, &issue.to_string()));
         let domain = config.domain().to_string();
         let template = Template::locate(
             &parts,
@@ -113,6 +113,20 @@ impl Factory {
             scope: tag.to_string(),
             domain: config.domain().to_string(),
         }
+    }
+
+    /// Prepares the welcome mail of `[welcome]` (`content` from
+    /// `render::welcome`): a list message, with each reader's own unsubscribe
+    /// link and the list headers, whose Message-IDs say `gz.welcome.`.
+    pub fn welcome(config: &Config, content: &Rendered, date: i64, secret: Secret) -> Factory {
+        let mut factory = Factory::new(config, content, 0, date, Kind::List, secret, Vec::new());
+        factory.parts.list = Some(ListHeaders::new(config, "welcome"));
+        factory.template = Template::locate(
+            &factory.parts,
+            &format!("gz.welcome.{MESSAGE_ID_PLACEHOLDER}@{}", factory.domain),
+        );
+        factory.scope = "welcome".into();
+        factory
     }
 
     /// Makes tokens and Message-IDs under `list_id` rather than the config's:

@@ -203,7 +203,11 @@ impl Newsletter {
         let (source, _) = Source::read(&path, crate::config::CONFIG_PATH).map_err(Error::io(
             format!("cannot read the config {}", path.display()),
         ))?;
-        let diags = crate::config::skeleton::placeholders(&source);
+        let mut diags = crate::config::skeleton::placeholders(&source);
+        if let Some(w) = &self.config.welcome {
+            let found = draft::markdown_blocks(&w.text, w.text_span.clone(), &source.text, "text");
+            diags.extend(found.err().unwrap_or_default());
+        }
         Ok((source, diags))
     }
 

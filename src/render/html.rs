@@ -45,14 +45,56 @@ code { font-family: Menlo, Consolas, monospace; font-size: 14px; background-colo
 /// Renders the HTML part in `frame`, CSS inlined.
 pub fn render(draft: &Draft, config: &Config, frame: &Frame<'_>) -> String {
     let css = CSS.replace("BRAND", &config.brand_color);
-    let doc = document(draft, config, frame, &css).into_string();
+    inline_css(&document(draft, config, frame, &css).into_string())
+}
+
+/// A welcome mail's HTML part: the issue's look, with `blocks` for content and
+/// the reader's unsubscribe link in the footer.
+pub fn welcome(config: &Config, subject: &str, blocks: &[Block]) -> String {
+    let css = CSS.replace("BRAND", &config.brand_color);
+    let doc = html! {
+        (DOCTYPE)
+        html lang=(config.language) dir="ltr" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="color-scheme" content="light dark";
+                title { (subject) }
+                style { (PreEscaped(css)) }
+            }
+            body.body {
+                table.wrapper role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" {
+                    tr { td align="center" {
+                        table.container role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" {
+                            tr { td.header { h1.title { (config.name) } } }
+                            tr { td.cell { @for block in blocks { (paragraph(None, block)) } } }
+                            tr { td.footer {
+                                p.footer-line {
+                                    a.footer-link href=(UNSUBSCRIBE_MARK) { "Unsubscribe" } " with one click · "
+                                    a.footer-link href={ (config.base_url) "/archive" } { "Past issues" }
+                                }
+                                p.footer-line { @for (i, line) in config.postal_address.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+                                    @if i > 0 { br; }
+                                    (line)
+                                } }
+                            } }
+                        }
+                    } }
+                }
+            }
+        }
+    };
+    inline_css(&doc.into_string())
+}
+
+fn inline_css(doc: &str) -> String {
     let inliner = css_inline::CSSInliner::options()
         .keep_style_tags(false)
         .keep_at_rules(true)
         .load_remote_stylesheets(false)
         .build();
     inliner
-        .inline(&doc)
+        .inline(doc)
         .expect("the built-in stylesheet inlines")
 }
 

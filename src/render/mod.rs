@@ -47,6 +47,16 @@ pub fn render(draft: &Draft, config: &Config) -> Rendered {
     }
 }
 
+/// A welcome mail's two parts: `blocks` (the `[welcome] text`) in the issue's
+/// look, the unsubscribe URL marked as in an issue.
+pub fn welcome(config: &Config, subject: &str, blocks: &[crate::draft::Block]) -> Rendered {
+    Rendered {
+        subject: subject.to_owned(),
+        html: html::welcome(config, subject, blocks),
+        text: text::welcome(config, blocks),
+    }
+}
+
 /// The HTML part alone, in `frame`, CSS inlined.
 pub fn render_html(draft: &Draft, config: &Config, frame: &Frame<'_>) -> String {
     html::render(draft, config, frame)

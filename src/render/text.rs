@@ -67,6 +67,29 @@ pub fn render(draft: &Draft, config: &Config) -> String {
     out
 }
 
+/// A welcome mail's text part: `blocks`, then the unsubscribe link and the postal address.
+pub fn welcome(config: &Config, blocks: &[Block]) -> String {
+    let mut out = String::new();
+    underline(&mut out, &config.name, '=');
+    for block in blocks {
+        paragraph(&mut out, None, block);
+        urls(&mut out, inline_links(std::slice::from_ref(block)));
+    }
+    out.push_str("---\n\n");
+    wrap_into(&mut out, "Unsubscribe at once, with no login:");
+    out.push_str(UNSUBSCRIBE_MARK);
+    out.push_str("\n\n");
+    for line in config
+        .postal_address
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        wrap_into(&mut out, line);
+    }
+    out
+}
+
 /// A heading, wrapped like any text (a sponsor's name comes from the draft),
 /// underlined as wide as its widest line.
 fn underline(out: &mut String, title: &str, ch: char) {

@@ -16,6 +16,7 @@ mod mail;
 mod pages;
 mod signup;
 mod unsubscribe;
+mod welcome;
 
 pub use mail::Mailer;
 
@@ -47,6 +48,8 @@ pub struct App {
     list_ids: RwLock<Vec<String>>,
     /// The store could only be opened to read: writes are refused (503).
     read_only: bool,
+    /// `[welcome]`'s mail, rendered once.
+    welcome: Option<welcome::WelcomeMail>,
 }
 
 impl App {
@@ -58,8 +61,30 @@ impl App {
     ) -> Result<App> {
         let list_ids = known_list_ids(&newsletter.config, &store)?;
         let read_only = store.is_read_only();
+        let welcome = match &newsletter.config.welcome {
+            None => None,
+            Some(w) => {
+                // Its Markdown is checked here, so a bad one stops serve at once, located.
+                let (source, _) = newsletter.config_findings()?;
+                let blocks = crate::draft::markdown_blocks(
+                    &w.text,
+                    w.text_span.clone(),
+                    &source.text,
+                    "text",
+                )
+                .map_err(|diags| Error::Diagnostics {
+                    file: source,
+                    diags,
+                })?;
+                Some(welcome::WelcomeMail {
+                    content: crate::render::welcome(&newsletter.config, &w.subject, &blocks),
+                    send_latest: w.send_latest,
+                })
+            }
+        };
         Ok(App {
             read_only,
+            welcome,
             config: newsletter.config.clone(),
             archive: cache::Cache::new(newsletter),
             secret,

@@ -183,9 +183,12 @@ pub async fn confirm(State(app): State<Arc<App>>, Path(token): Path<String>) -> 
         .with_store(move |s| s.confirm_signup(id, expires, now))
         .await
     {
-        Ok(Confirmation::Open | Confirmation::Active) => {
+        Ok(Confirmation::Open) => {
+            // Confirmed now, for the first time: the welcome, if there is one.
+            tokio::spawn(super::welcome::welcome(Arc::clone(&app), id));
             app.page(StatusCode::OK, pages::confirmed(&app.config))
         }
+        Ok(Confirmation::Active) => app.page(StatusCode::OK, pages::confirmed(&app.config)),
         Ok(Confirmation::Invalid) => app.bad_link(),
         Err(e) => app.failed("a confirmation", &e),
     }

@@ -12,6 +12,7 @@ mod delivery;
 pub mod export;
 pub mod header;
 pub mod import;
+mod late;
 pub mod ledger;
 pub mod lists;
 pub mod merge;

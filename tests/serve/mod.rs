@@ -19,6 +19,7 @@ mod identity;
 mod read_only;
 mod signup;
 mod unsubscribe;
+mod welcome;
 
 const CONSENT: &str = "Send me Platform Notes by email.";
 /// Lets every sign-up come from its own address (`X-Forwarded-For`).
