@@ -17,6 +17,7 @@ pub mod error;
 pub mod exit;
 pub(crate) mod fields;
 pub(crate) mod files;
+pub mod id;
 pub(crate) mod lock;
 pub mod message;
 pub mod newsletter;

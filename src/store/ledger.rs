@@ -10,6 +10,7 @@
 pub use super::delivery::{DeliveryState, Update};
 use super::{Status, Store};
 use crate::error::Result;
+use crate::id::SubscriberId;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::sync::Mutex;
 
@@ -55,7 +56,7 @@ UPDATE deliveries SET first_attempt = (SELECT started FROM sends WHERE sends.iss
 /// One recipient of a send, as the send loop needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
-    pub subscriber_id: i64,
+    pub subscriber_id: SubscriberId,
     pub email: String,
     pub name: Option<String>,
     pub attempts: u32,
@@ -88,7 +89,7 @@ pub struct Roll {
 
 impl Roll {
     /// The status of subscriber `id` now; `None` once they were forgotten.
-    pub fn status(&self, id: i64) -> Result<Option<Status>> {
+    pub fn status(&self, id: SubscriberId) -> Result<Option<Status>> {
         let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         let mut stmt = (conn.prepare_cached("SELECT status FROM subscribers WHERE id = ?1"))
             .map_err(&self.fail)?;
