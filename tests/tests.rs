@@ -4,6 +4,7 @@
 mod catalogue;
 mod compose;
 mod edges;
+mod json;
 mod message;
 mod mutation;
 mod relays;

@@ -257,7 +257,9 @@ mod tests {
         let bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
         assert_eq!(bytes[3..11], 7u64.to_be_bytes());
         assert_eq!(secret().verify_unsubscribe("l", &token), Some(7));
-        let confirm = URL_SAFE_NO_PAD.decode(secret().confirm_token("l", 7, 99)).unwrap();
+        let confirm = URL_SAFE_NO_PAD
+            .decode(secret().confirm_token("l", 7, 99))
+            .unwrap();
         assert_eq!(confirm[3..11], 7u64.to_be_bytes());
     }
 

@@ -215,11 +215,17 @@ fn known_list_ids(config: &Config, store: &Store) -> Result<Vec<String>> {
 async fn healthz(State(app): State<Arc<App>>) -> Response {
     let checked = app.with_store(|store| store.active_count()).await;
     let (status, body) = match checked {
-        Ok(_) if app.read_only => (StatusCode::OK, "ok (read-only: unsubscribes and sign-ups are refused)\n".to_owned()),
+        Ok(_) if app.read_only => (
+            StatusCode::OK,
+            "ok (read-only: unsubscribes and sign-ups are refused)\n".to_owned(),
+        ),
         Ok(_) => (StatusCode::OK, "ok\n".to_owned()),
         Err(e) => {
             eprintln!("gazette: error: /healthz: {e}");
-            (StatusCode::SERVICE_UNAVAILABLE, "the store does not answer\n".to_owned())
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the store does not answer\n".to_owned(),
+            )
         }
     };
     let mut response = (status, body).into_response();

@@ -121,5 +121,9 @@ fn healthz_answers_ok_for_the_proxy_and_is_never_cached() {
     assert_eq!(health.status, 200, "{health:?}");
     assert_eq!(health.body, "ok\n");
     assert_eq!(health.header("Cache-Control"), Some("no-store"));
-    assert!(server.log().contains("GET /healthz 200"), "{}", server.log());
+    assert!(
+        server.log().contains("GET /healthz 200"),
+        "{}",
+        server.log()
+    );
 }

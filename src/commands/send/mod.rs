@@ -161,7 +161,12 @@ fn report_dry_run(issue: u32, counted: DryRun, json: bool) {
         thousands(average)
     );
     if json {
-        let value = serde_json::json!({"issue": issue, "dry_run": true, "messages": messages, "bytes": bytes});
+        // The real run's shape (see `summarise`), with nothing sent.
+        let value = serde_json::json!({
+            "issue": issue, "dry_run": true, "messages": messages, "bytes": bytes,
+            "sent": 0, "deferred": 0, "failed": 0, "skipped": 0, "seconds": 0.0, "rate": 0.0,
+            "aborted": null, "interrupted": null, "suspended": null,
+        });
         // The send is done whatever becomes of its summary: a closed stdout changes nothing.
         let _ = outln!("{value}");
     }
@@ -279,6 +284,9 @@ fn summarise(report: &Report, json: bool, issue: u32) {
         let mut value = serde_json::to_value(report).unwrap_or_default();
         value["issue"] = issue.into();
         value["rate"] = ((rate * 10.0).round() / 10.0).into();
+        // The dry run's shape (see `report_dry_run`): messages handed to a relay.
+        value["dry_run"] = false.into();
+        value["messages"] = (report.sent + report.deferred + report.failed).into();
         // The send is done whatever becomes of its summary: a closed stdout changes nothing.
         let _ = outln!("{value}");
     } else {
