@@ -8,7 +8,7 @@ use serde_json::Value;
 
 fn document(nl: &Newsletter, args: &[&str]) -> Value {
     let run = nl.run(args, &[]);
-    assert!(matches!(run.code, Some(0 | 1 | 2)), "{args:?}: {run:#?}");
+    assert!(matches!(run.code, Some(0..=2)), "{args:?}: {run:#?}");
     serde_json::from_str(run.stdout.trim())
         .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", run.stdout))
 }
