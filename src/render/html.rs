@@ -21,8 +21,9 @@ body, .body { margin: 0; padding: 0; background-color: #f2f3f5; }
 p { margin: 0 0 16px 0; }
 h2 { margin: 32px 0 12px 0; padding-bottom: 6px; font-size: 20px; line-height: 1.3; color: BRAND; border-bottom: 1px solid #d0d7de; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; }
 a { color: BRAND; text-decoration: underline; }
-.links { margin: -8px 0 24px 0; font-size: 14px; line-height: 1.6; word-break: break-all; }
+.links { margin: 4px 0 24px 0; font-size: 14px; line-height: 1.6; word-break: break-all; }
 .item { margin: 0 0 8px 0; }
+.item-end { margin: 0; }
 .sponsor { margin: 8px 0 8px 0; background-color: #f6f8fa; border: 1px solid #d0d7de; }
 .sponsor-cell { padding: 16px 20px; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 16px; line-height: 1.5; color: #1f2328; }
 .label { margin: 0 0 8px 0; font-size: 13px; letter-spacing: 1px; text-transform: uppercase; color: #57606a; }
@@ -31,7 +32,6 @@ code { font-family: Menlo, Consolas, monospace; font-size: 14px; background-colo
 .footer-line { margin: 0 0 10px 0; }
 .footer-link { color: #57606a; }
 @media only screen and (max-width: 620px) {
-  .container { width: 100% !important; }
   .cell, .header, .footer { padding-left: 16px !important; padding-right: 16px !important; }
 }
 @media (prefers-color-scheme: dark) {
@@ -63,11 +63,9 @@ pub fn welcome(config: &Config, subject: &str, blocks: &[Block]) -> String {
                 style { (PreEscaped(css)) }
             }
             body.body {
-                table.wrapper role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" {
-                    tr { td align="center" {
-                        table.container role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" {
+                (fluid(html! {
                             tr { td.header { h1.title { (config.name) } } }
-                            tr { td.cell { @for block in blocks { (paragraph(None, block)) } } }
+                            tr { td.cell { @for block in blocks { (paragraph(None, block, "item")) } } }
                             tr { td.footer {
                                 p.footer-line {
                                     a.footer-link href=(UNSUBSCRIBE_MARK) { "Unsubscribe" } " with one click · "
@@ -78,9 +76,7 @@ pub fn welcome(config: &Config, subject: &str, blocks: &[Block]) -> String {
                                     (line)
                                 } }
                             } }
-                        }
-                    } }
-                }
+                }))
             }
         }
     };
@@ -121,20 +117,18 @@ fn document(draft: &Draft, config: &Config, frame: &Frame<'_>, css: &str) -> Mar
                     // Keeps the client from filling the preview with body text.
                     (PreEscaped("&#847;&zwnj;&nbsp;".repeat(30)))
                 }
-                table.wrapper role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" {
-                    tr { td align="center" {
-                        table.container role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" {
+                (fluid(html! {
                             tr { td.header {
                                 h1.title { (config.name) }
                                 p.meta { "Issue #" (draft.issue) " · " (date) }
                             } }
                             tr { td.cell {
-                                @for block in &draft.intro { (paragraph(None, block)) }
+                                @for block in &draft.intro { (paragraph(None, block, "item")) }
                                 @if let Some(s) = &draft.sponsor {
                                     table.sponsor role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" {
                                         tr { td.sponsor-cell {
                                             p.label { "Sponsored by " (s.name) }
-                                            @for block in &s.text { (paragraph(None, block)) }
+                                            @for block in &s.text { (paragraph(None, block, "item")) }
                                             p.links style="margin:0" { a href=(s.url.url) { (s.url.url) } }
                                         } }
                                     }
@@ -143,7 +137,11 @@ fn document(draft: &Draft, config: &Config, frame: &Frame<'_>, css: &str) -> Mar
                                     h2 { (section.title) }
                                     @for item in &section.items {
                                         @for (i, block) in item.text.iter().enumerate() {
-                                            (paragraph(if i == 0 { item.title.as_deref() } else { None }, block))
+                                            @let title = if i == 0 { item.title.as_deref() } else { None };
+                                            // The last paragraph has no bottom margin, so that the
+                                            // links sit right under it by their own top margin.
+                                            @let class = if i + 1 == item.text.len() { "item-end" } else { "item" };
+                                            (paragraph(title, block, class))
                                         }
                                         p.links {
                                             @for (i, link) in item.links.iter().enumerate() {
@@ -153,7 +151,7 @@ fn document(draft: &Draft, config: &Config, frame: &Frame<'_>, css: &str) -> Mar
                                         }
                                     }
                                 }
-                                @for block in &draft.outro { (paragraph(None, block)) }
+                                @for block in &draft.outro { (paragraph(None, block, "item")) }
                             } }
                             tr { td.footer {
                                 @match frame {
@@ -174,10 +172,29 @@ fn document(draft: &Draft, config: &Config, frame: &Frame<'_>, css: &str) -> Mar
                                     (line)
                                 } }
                             } }
-                        }
-                    } }
-                }
+                }))
             }
+        }
+    }
+}
+
+/// The page's frame: a container 100% wide up to 600px (`max-width`), centred
+/// in a full-width wrapper. Outlook for Windows ignores `max-width`, so it
+/// alone gets a fixed 600px table, in MSO conditional comments that every
+/// other client reads as comments: a client that drops `<style>` still fits a
+/// phone.
+fn fluid(rows: Markup) -> Markup {
+    const MSO_OPEN: &str = r#"<!--[if mso]><table role="presentation" width="600" align="center" cellpadding="0" cellspacing="0" border="0"><tr><td><![endif]-->"#;
+    const MSO_CLOSE: &str = "<!--[if mso]></td></tr></table><![endif]-->";
+    html! {
+        table.wrapper role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" {
+            tr { td align="center" {
+                (PreEscaped(MSO_OPEN))
+                table.container role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" {
+                    (rows)
+                }
+                (PreEscaped(MSO_CLOSE))
+            } }
         }
     }
 }
@@ -193,10 +210,10 @@ fn navigation(config: &Config, index_url: &str, subscribe_url: &str) -> Markup {
     }
 }
 
-fn paragraph(title: Option<&str>, block: &Block) -> Markup {
+fn paragraph(title: Option<&str>, block: &Block, class: &str) -> Markup {
     let Block::Paragraph(inlines) = block;
     html! {
-        p.item {
+        p class=(class) {
             @if let Some(t) = title { strong { (t) } " " }
             (inline(inlines))
         }
