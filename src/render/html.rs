@@ -6,7 +6,7 @@
 //! narrow screens stay in `<style>` as an enhancement only.
 
 use super::{Frame, UNSUBSCRIBE_MARK};
-use crate::config::Config;
+use crate::config::{Config, LinkText};
 use crate::draft::{Block, Draft, Inline, long_date};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
@@ -21,7 +21,7 @@ body, .body { margin: 0; padding: 0; background-color: #f2f3f5; }
 p { margin: 0 0 16px 0; }
 h2 { margin: 32px 0 12px 0; padding-bottom: 6px; font-size: 20px; line-height: 1.3; color: BRAND; border-bottom: 1px solid #d0d7de; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; }
 a { color: BRAND; text-decoration: underline; }
-.links { margin: 4px 0 24px 0; font-size: 14px; line-height: 1.6; word-break: break-all; }
+.links { margin: 4px 0 24px 0; font-size: 14px; line-height: 1.6; }
 .item { margin: 0 0 8px 0; }
 .item-end { margin: 0; }
 .sponsor { margin: 8px 0 8px 0; background-color: #f6f8fa; border: 1px solid #d0d7de; }
@@ -65,7 +65,7 @@ pub fn welcome(config: &Config, subject: &str, blocks: &[Block]) -> String {
             body.body {
                 (fluid(html! {
                             tr { td.header { h1.title { (config.name) } } }
-                            tr { td.cell { @for block in blocks { (paragraph(None, block, "item")) } } }
+                            tr { td.cell { @for block in blocks { (paragraph(None, block, "item", config.link_text)) } } }
                             tr { td.footer {
                                 p.footer-line {
                                     a.footer-link href=(UNSUBSCRIBE_MARK) { "Unsubscribe" } " with one click · "
@@ -123,13 +123,13 @@ fn document(draft: &Draft, config: &Config, frame: &Frame<'_>, css: &str) -> Mar
                                 p.meta { "Issue #" (draft.issue) " · " (date) }
                             } }
                             tr { td.cell {
-                                @for block in &draft.intro { (paragraph(None, block, "item")) }
+                                @for block in &draft.intro { (paragraph(None, block, "item", config.link_text)) }
                                 @if let Some(s) = &draft.sponsor {
                                     table.sponsor role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" {
                                         tr { td.sponsor-cell {
                                             p.label { "Sponsored by " (s.name) }
-                                            @for block in &s.text { (paragraph(None, block, "item")) }
-                                            p.links style="margin:0" { a href=(s.url.url) { (s.url.url) } }
+                                            @for block in &s.text { (paragraph(None, block, "item", config.link_text)) }
+                                            p.links style="margin:0" { a href=(s.url.url) { (url_text(&s.url.url, config.link_text)) } }
                                         } }
                                     }
                                 }
@@ -141,17 +141,17 @@ fn document(draft: &Draft, config: &Config, frame: &Frame<'_>, css: &str) -> Mar
                                             // The last paragraph has no bottom margin, so that the
                                             // links sit right under it by their own top margin.
                                             @let class = if i + 1 == item.text.len() { "item-end" } else { "item" };
-                                            (paragraph(title, block, class))
+                                            (paragraph(title, block, class, config.link_text))
                                         }
                                         p.links {
                                             @for (i, link) in item.links.iter().enumerate() {
                                                 @if i > 0 { br; }
-                                                a href=(link.url) { (link.url) }
+                                                a href=(link.url) { (url_text(&link.url, config.link_text)) }
                                             }
                                         }
                                     }
                                 }
-                                @for block in &draft.outro { (paragraph(None, block, "item")) }
+                                @for block in &draft.outro { (paragraph(None, block, "item", config.link_text)) }
                             } }
                             tr { td.footer {
                                 @match frame {
@@ -210,27 +210,109 @@ fn navigation(config: &Config, index_url: &str, subscribe_url: &str) -> Markup {
     }
 }
 
-fn paragraph(title: Option<&str>, block: &Block, class: &str) -> Markup {
+fn paragraph(title: Option<&str>, block: &Block, class: &str, form: LinkText) -> Markup {
     let Block::Paragraph(inlines) = block;
     html! {
         p class=(class) {
             @if let Some(t) = title { strong { (t) } " " }
-            (inline(inlines))
+            (inline(inlines, form))
         }
     }
 }
 
-fn inline(inlines: &[Inline]) -> Markup {
+fn inline(inlines: &[Inline], form: LinkText) -> Markup {
     html! {
         @for i in inlines {
             @match i {
                 Inline::Text(t) => (t),
                 Inline::Code(t) => code { (t) },
-                Inline::Emphasis(c) => em { (inline(c)) },
-                Inline::Strong(c) => strong { (inline(c)) },
-                Inline::Link { link, children } => a href=(link.url) { (inline(children)) },
+                Inline::Emphasis(c) => em { (inline(c, form)) },
+                Inline::Strong(c) => strong { (inline(c, form)) },
+                Inline::Link { link, children } => a href=(link.url) {
+                    @match children.as_slice() {
+                        [Inline::Text(t)] if *t == link.url => (url_text(t, form)),
+                        _ => (link_inline(children, form)),
+                    }
+                },
                 Inline::LineBreak => br;,
             }
         }
     }
+}
+
+/// A link's own text: as [`inline`], with its words made breakable.
+fn link_inline(inlines: &[Inline], form: LinkText) -> Markup {
+    html! {
+        @for i in inlines {
+            @match i {
+                Inline::Text(t) => (breakable(t)),
+                other => (inline(std::slice::from_ref(other), form)),
+            }
+        }
+    }
+}
+
+/// A URL as the visible text of its link, in the config's form; the `href`
+/// keeps the whole URL either way.
+fn url_text(url: &str, form: LinkText) -> Markup {
+    match form {
+        LinkText::Url => breakable(url),
+        LinkText::Short => breakable(&short_url(url)),
+    }
+}
+
+/// Host and path, without scheme, query or fragment, cut to
+/// [`SHORT_URL_CHARS`]; `…` ends it when anything was left out.
+fn short_url(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let end = rest.find(['?', '#']).unwrap_or(rest.len());
+    let shown = rest[..end].trim_end_matches('/');
+    let mut cut = end < rest.len();
+    let mut out: String = shown.chars().take(SHORT_URL_CHARS - 1).collect();
+    if out.len() < shown.len() {
+        cut = true;
+    } else {
+        out = shown.to_owned();
+    }
+    if cut {
+        out.push('…');
+    }
+    out
+}
+
+/// The most characters of host and path that `link_text = "short"` shows.
+const SHORT_URL_CHARS: usize = 40;
+
+/// A run of characters longer than this gets a `<wbr>` even with no
+/// punctuation to break after.
+const LONGEST_RUN: usize = 24;
+
+/// `text`, escaped, with `<wbr>` (a break every client allows, where
+/// `word-break` is not) after `/`, `?`, `&` and the like, and inside any run
+/// longer than [`LONGEST_RUN`] characters; "https://" stays whole.
+fn breakable(text: &str) -> Markup {
+    let (scheme, rest) = match text.find("://") {
+        Some(at) if at < 10 => text.split_at(at + 3),
+        _ => ("", text),
+    };
+    let mut out = super::escape_html(scheme);
+    let (mut run, mut after_mark) = (scheme.chars().count(), false);
+    for c in rest.chars() {
+        if c.is_whitespace() {
+            run = 0;
+        } else if after_mark || run >= LONGEST_RUN {
+            out.push_str("<wbr>");
+            run = 0;
+        }
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+        run += usize::from(!c.is_whitespace());
+        after_mark = matches!(c, '/' | '?' | '&' | '=' | '#' | '-' | '.' | '_');
+    }
+    PreEscaped(out)
 }

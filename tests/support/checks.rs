@@ -50,6 +50,7 @@ pub fn assert_html_part(html: &str, lang: &str, links: &[String]) {
     assert!(style.contains("prefers-color-scheme: dark"));
     assert_no_negative_margin(html);
     assert_fluid(html);
+    assert_links_breakable(html);
     // Nothing from the draft runs.
     let lower = html.to_lowercase();
     for banned in ["<script", "javascript:", "<iframe", "<form"] {
@@ -100,6 +101,56 @@ pub fn assert_no_negative_margin(html: &str) {
             assert!(!value.contains('-'), "{property}: {value}");
         }
     }
+}
+
+/// The longest run of a link's visible text that no client may break: a
+/// 375px screen holds about 40 characters of 14px text beside the padding.
+pub const LONGEST_UNBREAKABLE: usize = 30;
+
+/// Every link's visible text breaks where every client allows (spaces and
+/// `<wbr>`), never through `word-break`, which Yahoo ignores.
+pub fn assert_links_breakable(html: &str) {
+    assert!(!html.contains("word-break"), "word-break is used");
+    for text in link_texts(html) {
+        for run in text
+            .split(|c: char| c.is_whitespace())
+            .flat_map(|w| w.split("<wbr>"))
+        {
+            let visible = strip_tags(run).replace("&amp;", "&");
+            assert!(
+                visible.chars().count() <= LONGEST_UNBREAKABLE,
+                "{visible:?} ({} chars) does not break, in {text:?}",
+                visible.chars().count()
+            );
+        }
+    }
+}
+
+/// The inner HTML of every `<a>` in `html`, in order.
+pub fn link_texts(html: &str) -> Vec<&str> {
+    html.split("<a ")
+        .skip(1)
+        .map(|s| {
+            let inner = &s[s.find('>').unwrap() + 1..];
+            &inner[..inner.find("</a>").unwrap()]
+        })
+        .collect()
+}
+
+/// `html` without its tags but `<wbr>`, which it keeps.
+pub fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('>').unwrap() + start;
+        if &rest[start..=end] == "<wbr>" {
+            out.push_str("<wbr>");
+        }
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The MSO conditional comments' contents, and the HTML without them.
