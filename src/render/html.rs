@@ -10,48 +10,16 @@ use crate::config::{Config, LinkText};
 use crate::draft::{Block, Draft, Inline, long_date};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-const CSS: &str = r#"
-body, .body { margin: 0; padding: 0; background-color: #f2f3f5; }
-.wrapper { background-color: #f2f3f5; }
-.container { background-color: #ffffff; max-width: 600px; }
-.cell { padding: 24px 32px; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 16px; line-height: 1.5; color: #1f2328; }
-.header { padding: 28px 32px 20px 32px; border-bottom: 4px solid BRAND; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; }
-.title { margin: 0; font-size: 26px; line-height: 1.25; color: #1f2328; font-weight: bold; }
-.meta { margin: 6px 0 0 0; font-size: 14px; color: #57606a; }
-p { margin: 0 0 16px 0; }
-h2 { margin: 32px 0 12px 0; padding-bottom: 6px; font-size: 20px; line-height: 1.3; color: BRAND; border-bottom: 1px solid #d0d7de; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; }
-a { color: BRAND; text-decoration: underline; }
-.links { margin: 4px 0 24px 0; font-size: 14px; line-height: 1.6; }
-.item { margin: 0 0 8px 0; }
-.item-end { margin: 0; }
-.sponsor { margin: 8px 0 8px 0; background-color: #f6f8fa; border: 1px solid #d0d7de; }
-.sponsor-cell { padding: 16px 20px; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 16px; line-height: 1.5; color: #1f2328; }
-.label { margin: 0 0 8px 0; font-size: 13px; letter-spacing: 1px; text-transform: uppercase; color: #57606a; }
-code { font-family: Menlo, Consolas, monospace; font-size: 14px; background-color: #eff1f3; }
-.footer { padding: 20px 32px 32px 32px; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 14px; line-height: 1.5; color: #57606a; border-top: 1px solid #d0d7de; }
-.footer-line { margin: 0 0 10px 0; }
-.footer-link { color: #57606a; }
-@media only screen and (max-width: 620px) {
-  .cell, .header, .footer { padding-left: 16px !important; padding-right: 16px !important; }
-}
-@media (prefers-color-scheme: dark) {
-  .body, .wrapper { background-color: #0d1117 !important; }
-  .container, .sponsor { background-color: #161b22 !important; }
-  .cell, .sponsor-cell, .title { color: #e6edf3 !important; }
-  .meta, .label, .footer, .footer-link { color: #9198a1 !important; }
-}
-"#;
-
 /// Renders the HTML part in `frame`, CSS inlined.
 pub fn render(draft: &Draft, config: &Config, frame: &Frame<'_>) -> String {
-    let css = CSS.replace("BRAND", &config.brand_color);
+    let css = super::style::css(&config.brand_color);
     inline_css(&document(draft, config, frame, &css).into_string())
 }
 
 /// A welcome mail's HTML part: the issue's look, with `blocks` for content and
 /// the reader's unsubscribe link in the footer.
 pub fn welcome(config: &Config, subject: &str, blocks: &[Block]) -> String {
-    let css = CSS.replace("BRAND", &config.brand_color);
+    let css = super::style::css(&config.brand_color);
     let doc = html! {
         (DOCTYPE)
         html lang=(config.language) dir="ltr" {

@@ -6,6 +6,7 @@
 //! recipient's message never renders templates or Markdown again.
 
 mod html;
+mod style;
 mod text;
 
 use crate::config::Config;
