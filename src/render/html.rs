@@ -22,7 +22,7 @@ pub fn welcome(config: &Config, subject: &str, blocks: &[Block]) -> String {
     let css = super::style::css(&config.brand_color);
     let doc = html! {
         (DOCTYPE)
-        html lang=(config.language) dir="ltr" {
+        html lang=(config.language) dir=(direction(&config.language)) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -66,7 +66,7 @@ fn document(draft: &Draft, config: &Config, frame: &Frame<'_>, css: &str) -> Mar
     let date = long_date(draft.date);
     html! {
         (DOCTYPE)
-        html lang=(config.language) dir="ltr" {
+        html lang=(config.language) dir=(direction(&config.language)) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -144,6 +144,24 @@ fn document(draft: &Draft, config: &Config, frame: &Frame<'_>, css: &str) -> Mar
             }
         }
     }
+}
+
+/// The `dir` of a document in `language` (a BCP 47 tag): `rtl` for a
+/// right-to-left script named in the tag (`pa-Arab`) or, without one, for a
+/// language written right to left (Arabic, Hebrew, Persian, Urdu...).
+pub(super) fn direction(language: &str) -> &'static str {
+    const RTL_LANGUAGES: &[&str] = &[
+        "ar", "arc", "ckb", "dv", "fa", "he", "iw", "ji", "ks", "ps", "sd", "syr", "ug", "ur", "yi",
+    ];
+    const RTL_SCRIPTS: &[&str] = &["arab", "hebr", "syrc", "thaa", "nkoo", "adlm", "rohg"];
+    let lower = language.to_ascii_lowercase();
+    let mut subtags = lower.split(['-', '_']);
+    let primary = subtags.next().unwrap_or_default();
+    let rtl = match subtags.find(|s| s.len() == 4 && s.chars().all(|c| c.is_ascii_alphabetic())) {
+        Some(script) => RTL_SCRIPTS.contains(&script),
+        None => RTL_LANGUAGES.contains(&primary),
+    };
+    if rtl { "rtl" } else { "ltr" }
 }
 
 /// The page's frame: a container 100% wide up to 600px (`max-width`), centred

@@ -129,4 +129,14 @@ mod tests {
         assert_eq!(email, render(&draft, &n.config).html);
         assert!(email.contains(UNSUBSCRIBE_MARK) && !email.contains("/nl/"));
     }
+
+    #[test]
+    fn right_to_left_languages_and_scripts_read_right_to_left() {
+        for rtl in ["ar", "he", "fa-IR", "ur", "yi", "AR-eg", "pa-Arab", "ckb"] {
+            assert_eq!(html::direction(rtl), "rtl", "{rtl}");
+        }
+        for ltr in ["en", "fr", "hu", "ja", "az-Latn", "ku-Latn", "hebrew", ""] {
+            assert_eq!(html::direction(ltr), "ltr", "{ltr}");
+        }
+    }
 }

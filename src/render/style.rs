@@ -21,7 +21,7 @@ a { color: BRAND; text-decoration: underline; }
 .item-end { margin: 0; }
 .sponsor { margin: 8px 0 8px 0; background-color: #f6f8fa; border: 1px solid #d0d7de; }
 .sponsor-cell { padding: 16px 20px; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 16px; line-height: 1.5; color: #1f2328; }
-.label { margin: 0 0 8px 0; font-size: 13px; letter-spacing: 1px; text-transform: uppercase; color: #57606a; }
+.label { margin: 0 0 8px 0; font-size: 14px; letter-spacing: 1px; text-transform: uppercase; color: #57606a; }
 code { font-family: Menlo, Consolas, monospace; font-size: 14px; background-color: #eff1f3; }
 .footer { padding: 20px 32px 32px 32px; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 14px; line-height: 1.5; color: #57606a; border-top: 1px solid #d0d7de; }
 .footer-line { margin: 0 0 10px 0; }

@@ -202,3 +202,31 @@ fn link_text_is_url_or_short() {
         "{err}"
     );
 }
+
+#[test]
+fn a_right_to_left_issue_renders_right_to_left() {
+    let nl = example();
+    let config = nl.read("config/gazette.toml");
+    nl.write(
+        "config/gazette.toml",
+        &format!(
+            "language = \"he\"\n{}",
+            config.replace("language = \"en\"\n", "")
+        ),
+    );
+    nl.write(
+        "drafts/2026-12-06-42.toml",
+        r#"issue = 42
+date = 2026-12-06
+intro = "שלום וברוכים הבאים לגיליון 42: על תורנויות, על [תבניות](https://example.org/templates) ועל כלים קטנים."
+
+[[news]]
+title = "תורנות"
+text = "איך צוותים מעבירים את התורנות בלי לאבד הקשר."
+links = ["https://blog.example.org/2026/12/toranut"]
+"#,
+    );
+    let html = nl.stdout(&["render", "drafts/2026-12-06-42.toml"]);
+    assert_html_part(&html, "he", &nl.links("drafts/2026-12-06-42.toml"));
+    assert!(html.contains("איך צוותים מעבירים את התורנות"));
+}

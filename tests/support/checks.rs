@@ -24,7 +24,9 @@ pub fn escape(s: &str) -> String {
 /// What STANDARDS.md asks of the HTML part, beyond the snapshot.
 pub fn assert_html_part(html: &str, lang: &str, links: &[String]) {
     assert!(html.starts_with("<!DOCTYPE html>"), "no doctype");
-    assert!(html.contains(&format!("<html lang=\"{lang}\" dir=\"ltr\">")));
+    let rtl = ["ar", "he", "fa", "ur"].contains(&lang.split('-').next().unwrap());
+    let dir = if rtl { "rtl" } else { "ltr" };
+    assert!(html.contains(&format!("<html lang=\"{lang}\" dir=\"{dir}\">")));
     let charset = html.find("<meta charset=\"utf-8\">").expect("meta charset");
     assert!(
         charset < 1024,
@@ -51,6 +53,11 @@ pub fn assert_html_part(html: &str, lang: &str, links: &[String]) {
     assert_no_negative_margin(html);
     assert_fluid(html);
     assert_links_breakable(html);
+    for (property, value) in declarations(html) {
+        if let Some(px) = value.strip_suffix("px").filter(|_| property == "font-size") {
+            assert!(px.parse::<f64>().unwrap() >= 14.0, "font-size: {value}");
+        }
+    }
     // Nothing from the draft runs.
     let lower = html.to_lowercase();
     for banned in ["<script", "javascript:", "<iframe", "<form"] {
