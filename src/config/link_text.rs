@@ -7,7 +7,7 @@ use crate::fields::Fields;
 /// The visible text of a link whose text is its URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LinkText {
-    /// The whole URL, breakable after `/`, `?`, `&` and the like (`"url"`).
+    /// The whole URL, with invisible breaks after `/`, `?`, `&` and the like (`"url"`).
     #[default]
     Url,
     /// Host and path, cut with `…` when long (`"short"`).

@@ -80,7 +80,7 @@ fn document(draft: &Draft, config: &Config, frame: &Frame<'_>, css: &str) -> Mar
                 @if let Frame::Archive { index_url, subscribe_url } = frame {
                     (navigation(config, index_url, subscribe_url))
                 }
-                div.preheader style="display:none;max-height:0;max-width:0;overflow:hidden;mso-hide:all" {
+                div.preheader style="display:none;max-height:0;max-width:0;mso-hide:all" {
                     (draft.preheader)
                     // Keeps the client from filling the preview with body text.
                     (PreEscaped("&#847;&zwnj;&nbsp;".repeat(30)))
@@ -269,13 +269,18 @@ fn short_url(url: &str) -> String {
 /// The most characters of host and path that `link_text = "short"` shows.
 const SHORT_URL_CHARS: usize = 40;
 
-/// A run of characters longer than this gets a `<wbr>` even with no
+/// A run of characters longer than this gets a break even with no
 /// punctuation to break after.
 const LONGEST_RUN: usize = 24;
 
-/// `text`, escaped, with `<wbr>` (a break every client allows, where
-/// `word-break` is not) after `/`, `?`, `&` and the like, and inside any run
-/// longer than [`LONGEST_RUN`] characters; "https://" stays whole.
+/// A break opportunity that is text, not markup: every client wraps at it,
+/// where caniemail finds `<wbr>` ignored by Outlook for Windows and Gmail for
+/// iOS, and `word-break` by Yahoo. It is invisible and screen readers skip it.
+const ZERO_WIDTH_SPACE: char = '\u{200b}';
+
+/// `text`, escaped, with a [`ZERO_WIDTH_SPACE`] after `/`, `?`, `&` and the
+/// like, and inside any run longer than [`LONGEST_RUN`] characters;
+/// "https://" stays whole.
 fn breakable(text: &str) -> Markup {
     let (scheme, rest) = match text.find("://") {
         Some(at) if at < 10 => text.split_at(at + 3),
@@ -287,7 +292,7 @@ fn breakable(text: &str) -> Markup {
         if c.is_whitespace() {
             run = 0;
         } else if after_mark || run >= LONGEST_RUN {
-            out.push_str("<wbr>");
+            out.push(ZERO_WIDTH_SPACE);
             run = 0;
         }
         match c {
