@@ -66,7 +66,7 @@ fn value(rules: &[Rule], selector: &str, property: &str, dark: bool) -> Option<S
             .flat_map(|r| r.declarations.iter())
             .filter(|(p, _)| p == property)
             .map(|(_, v)| v.clone())
-            .last()
+            .next_back()
     };
     if dark {
         find(true).or_else(|| find(false))
