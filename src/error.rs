@@ -50,8 +50,15 @@ impl Error {
             Error::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull => {
                 ExitStatus::Deferred
             }
+            // SQLite says "full" when it finds no room for a page, but a write
+            // the OS refuses (ENOSPC on an already full disk) comes back as an
+            // I/O error: the machine's trouble either way, and a transaction
+            // that did not commit lost nothing.
             Error::Store { source, .. }
-                if source.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) =>
+                if matches!(
+                    source.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure)
+                ) =>
             {
                 ExitStatus::Deferred
             }
@@ -73,3 +80,32 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store_error(code: std::ffi::c_int) -> Error {
+        Error::Store {
+            path: "data/gazette.db".into(),
+            source: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None),
+        }
+    }
+
+    #[test]
+    fn a_full_disk_is_try_again_later_however_sqlite_says_it() {
+        assert_eq!(
+            store_error(rusqlite::ffi::SQLITE_FULL).status(),
+            ExitStatus::Deferred
+        );
+        // "disk I/O error": what a write refused with ENOSPC comes back as.
+        assert_eq!(
+            store_error(rusqlite::ffi::SQLITE_IOERR_WRITE).status(),
+            ExitStatus::Deferred
+        );
+        assert_eq!(
+            store_error(rusqlite::ffi::SQLITE_CORRUPT).status(),
+            ExitStatus::Failed
+        );
+    }
+}

@@ -273,3 +273,62 @@ fn deferred_recipients_wait_for_their_backoff_in_cron_runs() {
     assert!(stderr.contains("sent 3, deferred 0"), "{stderr}");
     assert_eq!(sink.recipients().len(), 3);
 }
+
+#[test]
+fn a_draft_being_written_is_left_alone_whatever_its_errors_until_it_is_due() {
+    let n = newsletter(1);
+    n.stdout(&["send", "drafts/2026-11-29-41.toml", "--yes"]);
+    let run_due = |now: &str| {
+        let out = n
+            .gazette()
+            .env("GAZETTE_NOW", now)
+            .args(["send", "--due"])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // A TOML syntax error elsewhere in a draft whose send_at is ahead: silent.
+    let draft = n.read("drafts/2026-12-06-42.toml");
+    n.write(
+        "drafts/2026-12-06-42.toml",
+        &draft.replace("[[news]]", "[[news]"),
+    );
+    assert_eq!(run_due("2026-12-01T09:30:00Z"), (Some(0), String::new()));
+    // Once it is due, it is reported (and not sent).
+    let (code, stderr) = run_due("2026-12-06T09:30:00Z");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("has errors and was not sent"), "{stderr}");
+    // A draft with no send_at yet and an error: never due, so never reported by cron.
+    let unscheduled: String = (draft.lines())
+        .filter(|l| !l.starts_with("send_at"))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        .replace("links = [", "linkz = [");
+    n.write("drafts/2026-12-06-42.toml", &unscheduled);
+    assert_eq!(run_due("2026-12-06T09:30:00Z"), (Some(0), String::new()));
+}
+
+#[test]
+fn a_send_at_that_cannot_be_read_may_be_due_and_is_said() {
+    let n = newsletter(1);
+    n.stdout(&["send", "drafts/2026-11-29-41.toml", "--yes"]);
+    let draft = n.read("drafts/2026-12-06-42.toml");
+    let at = draft.find("send_at = ").unwrap();
+    let end = at + draft[at..].find('\n').unwrap();
+    n.write(
+        "drafts/2026-12-06-42.toml",
+        &format!("{}send_at = 2026-12-0609:00{}", &draft[..at], &draft[end..]),
+    );
+    let out = n
+        .gazette()
+        .env("GAZETTE_NOW", "2026-12-01T09:30:00Z")
+        .args(["send", "--due"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("has errors and was not sent"), "{stderr}");
+}

@@ -108,9 +108,14 @@ impl Newsletter {
 
     /// Reads and parses one draft.
     pub fn load(&self, path: &Path) -> Result<Loaded> {
-        let (source, unreadable) = Source::read(path, self.display(path)).map_err(Error::io(
-            format!("cannot read the draft {}", path.display()),
-        ))?;
+        let (source, unreadable) = Source::read(path, self.display(path)).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                // A path named on the command line that is not there: bad input.
+                Error::Input(format!("no draft at {}", path.display()))
+            } else {
+                Error::io(format!("cannot read the draft {}", path.display()))(e)
+            }
+        })?;
         let parsed = match unreadable {
             Some(d) => Err(vec![d]),
             None => draft::parse(&source, &self.config)
@@ -216,7 +221,17 @@ impl Newsletter {
 
     /// `send_at` of a draft that has errors elsewhere, if it can be read at all.
     pub fn lenient_send_at(&self, loaded: &Loaded) -> Option<Timestamp> {
-        let table = crate::fields::parse(&loaded.source.text).ok()?.into_inner();
+        let text = &loaded.source.text;
+        let whole = crate::fields::parse(text).ok().map(|t| t.into_inner());
+        // A syntax error anywhere hides every key: then the `send_at = ...`
+        // line is read on its own.
+        let line = || {
+            let line = text
+                .lines()
+                .find(|l| l.trim_start().starts_with("send_at"))?;
+            crate::fields::parse(line).ok().map(|t| t.into_inner())
+        };
+        let table = whole.or_else(line)?;
         let (_, value) = table.iter().find(|(k, _)| k.get_ref() == "send_at")?;
         let dt = value.get_ref().as_datetime()?;
         let text = dt.to_string();

@@ -34,7 +34,6 @@ pub fn run(n: &Newsletter, args: &SendArgs) -> Result<ExitStatus> {
             Ok(parsed) => {
                 let draft = &parsed.draft;
                 if args.verbose
-                    && draft.send_at.is_some_and(|at| at <= now)
                     && let Some(store) = &store
                     && store.imported(draft.issue)?.is_some()
                 {
@@ -54,9 +53,15 @@ pub fn run(n: &Newsletter, args: &SendArgs) -> Result<ExitStatus> {
                 }
             }
             Err(diags) => {
-                // A draft being written is no one's business until it is due.
-                if n.lenient_send_at(&loaded).is_some_and(|at| at > now) {
-                    continue;
+                // A draft being written is no one's business until it is due:
+                // its send_at ahead, or none written (then it is never due). A
+                // send_at line that cannot be read may be due: that is said.
+                let written =
+                    (loaded.source.text.lines()).any(|l| l.trim_start().starts_with("send_at"));
+                match n.lenient_send_at(&loaded) {
+                    Some(at) if at > now => continue,
+                    None if !written => continue,
+                    _ => {}
                 }
                 for d in diags {
                     eprint!("{}", d.display(&loaded.source));
