@@ -171,8 +171,9 @@ pub enum Algorithm {
 pub fn public_record(key_file: &std::path::Path) -> Result<String> {
     use aws_lc_rs::encoding::AsDer;
     let path = key_file.display().to_string();
+    // The config names the file: one that cannot be read is bad config.
     let pem = crate::files::read_small(key_file)
-        .map_err(Error::io(format!("cannot read the DKIM key {path}")))?;
+        .map_err(|e| Error::Input(format!("cannot read the DKIM key {path}: {e}")))?;
     let der = PrivateKeyDer::from_pem_slice(&pem)
         .map_err(|_| Error::Input(format!("the DKIM key {path} is not a PEM private key")))?;
     if let PrivateKeyDer::Pkcs8(p) = &der

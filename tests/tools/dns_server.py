@@ -7,7 +7,8 @@ Serves the records of FILE, a zone file (`gazette dns` output works as it is: ab
 `;` comments, TXT values in several quoted strings), over UDP and TCP on one free port of HOST
 (127.0.0.1 by default), and prints `PORT <n>` on stdout once both accept queries. A name in the
 zone answers its records of the type asked (none: NOERROR with no answer); any other name
-answers NXDOMAIN. Each query is logged on stderr as `QUERY <name> <type>`. Runs until SIGTERM
+answers NXDOMAIN. Each query is logged on stderr as `QUERY <name> <type> <udp|tcp>`; a UDP answer over 512 bytes
+is truncated (TC), so that the client asks again over TCP. Runs until SIGTERM
 or SIGINT.
 """
 
@@ -17,8 +18,8 @@ import socket
 import sys
 import threading
 
-from dnslib import QTYPE, RCODE, RR
-from dnslib.server import BaseResolver, DNSLogger, DNSServer
+from dnslib import QTYPE, RCODE, RR, DNSRecord
+from dnslib.server import BaseResolver, DNSHandler, DNSLogger, DNSServer
 
 
 class Zone(BaseResolver):
@@ -31,7 +32,7 @@ class Zone(BaseResolver):
         reply = request.reply()
         reply.header.aa = 1
         qname, qtype = request.q.qname, request.q.qtype
-        print(f"QUERY {qname} {QTYPE.get(qtype)}", file=sys.stderr, flush=True)
+        print(f"QUERY {qname} {QTYPE.get(qtype)} {handler.protocol}", file=sys.stderr, flush=True)
         named = [rr for rr in self.records if rr.rname == qname]
         if not named:
             reply.header.rcode = RCODE.NXDOMAIN
@@ -39,6 +40,23 @@ class Zone(BaseResolver):
             if qtype in (rr.rtype, QTYPE.ANY):
                 reply.add_answer(rr)
         return reply
+
+
+class Handler(DNSHandler):
+    """Truncates UDP answers over 512 bytes (RFC 1035 4.2.1, no EDNS): the header with TC
+    and the question, as real servers send it (dnslib's own truncation, off by default,
+    drops the question too, and clients then ignore the answer as not theirs)."""
+
+    def get_reply(self, data):
+        request = DNSRecord.parse(data)
+        reply = self.server.resolver.resolve(request, self)
+        packed = reply.pack()
+        if self.protocol == "udp" and len(packed) > 512:
+            short = request.reply()
+            short.header.aa = 1
+            short.header.tc = 1
+            packed = short.pack()
+        return packed
 
 
 def free_port(host):
@@ -61,9 +79,9 @@ def main():
     for _ in range(20):
         port = free_port(args.host)
         try:
-            udp = DNSServer(zone, address=args.host, port=port, logger=quiet)
+            udp = DNSServer(zone, address=args.host, port=port, logger=quiet, handler=Handler)
             try:
-                tcp = DNSServer(zone, address=args.host, port=port, tcp=True, logger=quiet)
+                tcp = DNSServer(zone, address=args.host, port=port, tcp=True, logger=quiet, handler=Handler)
             except OSError:
                 udp.server.server_close()
                 raise
