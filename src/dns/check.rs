@@ -82,6 +82,10 @@ pub fn spf(found: &Found) -> Verdict {
     };
     match versioned(txt, "v=spf1").as_slice() {
         [] => Verdict::Missing("no TXT record starts with v=spf1".into()),
+        [one] if one.contains(super::RELAY_SPF) => Verdict::Wrong(format!(
+            "\"{one}\" still holds the stand-in {}: put your relay's SPF domain in its place",
+            super::RELAY_SPF
+        )),
         [one] => {
             let last = one.split_ascii_whitespace().last().unwrap_or("");
             match last.to_ascii_lowercase().as_str() {
@@ -98,11 +102,30 @@ pub fn spf(found: &Found) -> Verdict {
     }
 }
 
+/// Whether `domain` is `from` or under it: DMARC's relaxed alignment, as
+/// gazette checks it.
+fn aligned(domain: &str, from: &str) -> bool {
+    domain == from || domain.ends_with(&format!(".{from}"))
+}
+
+/// DKIM alignment (DMARC relaxed): a signature counts for DMARC only when its
+/// `d=` domain is the From domain or one under it.
+pub fn dkim_alignment(domain: &str, from: &str) -> Verdict {
+    if aligned(domain, from) {
+        Verdict::Right(format!("d={domain} is aligned with the From domain {from}"))
+    } else {
+        Verdict::Wrong(format!(
+            "d={domain} is not {from} nor under it, so this signature does not count for \
+             DMARC: drop the key's `domain` or set it to {from}"
+        ))
+    }
+}
+
 /// SPF alignment (DMARC relaxed): the envelope domain SPF passes for must be
 /// the From domain or one under it, or SPF counts for nothing in DMARC.
 pub fn alignment(domains: &Domains) -> Verdict {
     let (env, from) = (&domains.envelope, &domains.from);
-    if env == from || env.ends_with(&format!(".{from}")) {
+    if aligned(env, from) {
         Verdict::Right(format!(
             "the envelope domain {env} is aligned with the From domain {from}"
         ))
@@ -205,6 +228,13 @@ mod tests {
             "ok"
         );
         assert_eq!(spf(&txt(&["v=spf1 mx ?all"])).label(), "wrong");
+        // Published as printed, before the relay's domain was filled in.
+        let stand_in = spf(&txt(&["v=spf1 include:RELAY-SPF-DOMAIN -all"]));
+        assert_eq!(stand_in.label(), "wrong");
+        assert!(
+            stand_in.message().contains("RELAY-SPF-DOMAIN"),
+            "{stand_in:?}"
+        );
         assert_eq!(spf(&txt(&["v=spf1 mx"])).label(), "wrong");
         assert_eq!(
             spf(&txt(&["v=spf1 mx -all", "v=spf1 a -all"])).label(),
@@ -228,6 +258,18 @@ mod tests {
         assert_eq!(alignment(&d("bounces.example.org")).label(), "ok");
         assert_eq!(alignment(&d("notexample.org")).label(), "wrong");
         assert_eq!(alignment(&d("relay.example.net")).label(), "wrong");
+    }
+
+    #[test]
+    fn the_signing_domain_aligns_when_it_is_the_from_domain_or_under_it() {
+        assert_eq!(dkim_alignment("example.org", "example.org").label(), "ok");
+        assert_eq!(
+            dkim_alignment("mail.example.org", "example.org").label(),
+            "ok"
+        );
+        let other = dkim_alignment("esp.example.net", "example.org");
+        assert_eq!(other.label(), "wrong");
+        assert!(other.message().contains("`domain`"), "{other:?}");
     }
 
     #[test]

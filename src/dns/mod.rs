@@ -120,12 +120,12 @@ pub fn plan(config: &Config) -> Result<Vec<Record>> {
     Ok(records)
 }
 
-/// One line of `dns --check`: a record, or SPF's alignment, and its verdict.
+/// One line of `dns --check`: a record, or an alignment, and its verdict.
 #[derive(Debug, Clone)]
 pub struct Finding {
-    /// `SPF`, `SPF alignment`, `DKIM` or `DMARC`.
+    /// `SPF`, `SPF alignment`, `DKIM`, `DKIM alignment` or `DMARC`.
     pub what: &'static str,
-    /// The name looked up (for alignment: the envelope domain).
+    /// The name looked up (for SPF alignment: the envelope domain).
     pub name: String,
     pub verdict: Verdict,
 }
@@ -167,6 +167,15 @@ pub fn check(config: &Config, server: Option<SocketAddr>) -> Result<Vec<Finding>
                     what: "SPF alignment",
                     name: domains.envelope.clone(),
                     verdict: check::alignment(&domains),
+                });
+            }
+            if let (Kind::Dkim, Some((_, domain))) =
+                (&record.kind, record.name.split_once("._domainkey."))
+            {
+                out.push(Finding {
+                    what: "DKIM alignment",
+                    name: record.name.clone(),
+                    verdict: check::dkim_alignment(domain, &domains.from),
                 });
             }
         }

@@ -64,7 +64,7 @@ fn check_passes_when_the_dns_holds_what_dns_prints() {
     let server = DnsServer::start(&(zone(&n) + &padding));
     let (code, out) = check(&n, &server.addr());
     assert_eq!(code, 0, "{out}\n{}", server.log());
-    assert_eq!(out.lines().count(), 5, "{out}");
+    assert_eq!(out.lines().count(), 7, "{out}");
     assert!(out.lines().all(|l| l.starts_with("ok ")), "{out}");
     assert!(line(&out, "DKIM s2026._domainkey.platformnotes.example").contains("matches"));
     assert!(
