@@ -13,6 +13,9 @@ pub fn run(n: &Newsletter, args: DnsArgs) -> Result<ExitStatus> {
             outln!("; {}", record.comment)?;
             outln!("{}", dns::zone_line(&record.name, &record.value))?;
         }
+        if n.config.dkim.is_empty() {
+            outln!("; DKIM: {}", dns::NO_DKIM)?;
+        }
         return Ok(ExitStatus::Ok);
     }
     let mut status = ExitStatus::Ok;

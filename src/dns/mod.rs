@@ -52,6 +52,10 @@ pub struct Record {
 /// documentation knows.
 pub const RELAY_SPF: &str = "RELAY-SPF-DOMAIN";
 
+/// What `dns` says, and `--check` reports missing, when there is no `[[dkim]]`
+/// key: Gmail and Yahoo refuse bulk mail without a DKIM signature.
+pub const NO_DKIM: &str = "no [[dkim]] key is configured: `gazette dkim keygen --selector S` makes one and prints its record";
+
 /// The domains the records are about, taken from the config once.
 #[derive(Debug, Clone)]
 pub struct Domains {
@@ -167,6 +171,13 @@ pub fn check(config: &Config, server: Option<SocketAddr>) -> Result<Vec<Finding>
                     what: "SPF alignment",
                     name: domains.envelope.clone(),
                     verdict: check::alignment(&domains),
+                });
+            }
+            if record.kind == Kind::Spf && config.dkim.is_empty() {
+                out.push(Finding {
+                    what: "DKIM",
+                    name: "[[dkim]]".into(),
+                    verdict: Verdict::Missing(NO_DKIM.into()),
                 });
             }
             if let (Kind::Dkim, Some((_, domain))) =

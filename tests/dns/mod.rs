@@ -187,6 +187,33 @@ fn check_exits_75_when_no_dns_server_answers() {
 }
 
 #[test]
+fn without_a_dkim_key_dns_says_to_make_one_and_check_names_it_missing() {
+    let n = Newsletter::example();
+    let zone = zone(&n);
+    assert!(
+        zone.contains("; DKIM: no [[dkim]] key is configured"),
+        "{zone}"
+    );
+    assert!(!zone.contains("_domainkey"), "{zone}");
+    let server = DnsServer::start(&zone);
+    let (code, out) = check(&n, &server.addr());
+    assert_eq!(code, 1, "{out}");
+    let dkim = line(&out, "DKIM [[dkim]]");
+    assert!(
+        dkim.starts_with("missing") && dkim.contains("dkim keygen"),
+        "{out}"
+    );
+    assert!(
+        line(&out, "SPF platformnotes.example").starts_with("ok"),
+        "{out}"
+    );
+    assert!(
+        line(&out, "DMARC _dmarc.platformnotes.example").starts_with("ok"),
+        "{out}"
+    );
+}
+
+#[test]
 fn bad_config_or_server_exits_2() {
     let n = newsletter("");
     std::fs::remove_file(n.path("data/dkim/ed2026.pem")).unwrap();
