@@ -10,10 +10,11 @@ use hickory_resolver::{Resolver, TokioResolver};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// How long one query waits for its answer, and how many times it is sent: a
-/// DNS that does not answer within about 6 s is "try again later".
+/// How long one query waits for its answer, and how many times it is sent
+/// again (hickory's `attempts` counts retries): a DNS that does not answer
+/// within 6 s is "try again later".
 const TIMEOUT: Duration = Duration::from_secs(3);
-const ATTEMPTS: usize = 2;
+const RETRIES: usize = 1;
 
 /// A resolver for TXT records.
 pub struct Lookup {
@@ -25,7 +26,7 @@ impl Lookup {
     pub fn new(server: Option<SocketAddr>) -> Result<Lookup> {
         let mut opts = ResolverOpts::default();
         opts.timeout = TIMEOUT;
-        opts.attempts = ATTEMPTS;
+        opts.attempts = RETRIES;
         // Each check asks once: a cache would only hide a record just published.
         opts.cache_size = 0;
         let builder = match server {
