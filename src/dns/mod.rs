@@ -111,14 +111,20 @@ pub fn plan(config: &Config) -> Result<Vec<Record>> {
             ),
         });
     }
+    let (rua, hint) = match &config.dns.dmarc_rua {
+        Some(rua) => (rua.clone(), ""),
+        None => (
+            format!("dmarc@{}", domains.from),
+            " (make sure it exists, or set [dns] dmarc_rua)",
+        ),
+    };
     records.push(Record {
         kind: Kind::Dmarc,
         name: format!("_dmarc.{}", domains.from),
-        value: format!("v=DMARC1; p=none; rua=mailto:dmarc@{}", domains.from),
+        value: format!("v=DMARC1; p=none; rua=mailto:{rua}"),
         comment: format!(
-            "DMARC for the From domain: p=none asks only for reports, to dmarc@{} (make sure it \
-             exists); move to p=quarantine, then p=reject, once they show only your mail",
-            domains.from
+            "DMARC for the From domain: p=none asks only for reports, to {rua}{hint}; move to \
+             p=quarantine, then p=reject, once they show only your mail"
         ),
     });
     Ok(records)

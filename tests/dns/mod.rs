@@ -214,6 +214,23 @@ fn without_a_dkim_key_dns_says_to_make_one_and_check_names_it_missing() {
 }
 
 #[test]
+fn dmarc_reports_go_to_the_configured_address() {
+    let n = newsletter("[dns]\ndmarc_rua = \"reports@dmarc.example.net\"");
+    let zone = zone(&n);
+    assert!(
+        zone.contains("\"v=DMARC1; p=none; rua=mailto:reports@dmarc.example.net\""),
+        "{zone}"
+    );
+    assert!(!zone.contains("dmarc@platformnotes.example"), "{zone}");
+    let n = newsletter("[dns]\ndmarc_rua = \"not an address\"");
+    let err = n.stderr(&["dns"], 2);
+    assert!(
+        err.contains("gazette.toml:") && err.contains("dmarc_rua"),
+        "{err}"
+    );
+}
+
+#[test]
 fn bad_config_or_server_exits_2() {
     let n = newsletter("");
     std::fs::remove_file(n.path("data/dkim/ed2026.pem")).unwrap();
