@@ -60,7 +60,7 @@ fn bench(c: &mut Criterion) {
             "the example issue should take the substitution path"
         );
         let mut out = Vec::with_capacity(32 * 1024);
-        let mut id = 0u64;
+        let mut id = 0i64;
         group.bench_function(name, |b| {
             b.iter(|| {
                 id += 1;

@@ -70,7 +70,7 @@ pub enum Command {
     /// Show how each issue's send stands: sent, deferred, failed, pending
     Status(StatusArgs),
     /// List drafts with their send_at (in the config's time zone and UTC) and state
-    Schedule,
+    Schedule(ScheduleArgs),
     /// Serve one-click unsubscribe, double opt-in sign-up and the issue archive over HTTP
     Serve(ServeArgs),
     /// Write the archive of sent issues and its Atom feed as static files
@@ -218,6 +218,16 @@ pub struct CheckArgs {
     /// Exit 1 when there are warnings
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Also print the findings as one JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScheduleArgs {
+    /// Print one JSON document (an array, a row per draft)
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -363,7 +373,11 @@ pub enum SubscribersCommand {
         json: bool,
     },
     /// Count subscribers per status, and suppressed addresses
-    Count,
+    Count {
+        /// Print one JSON object
+        #[arg(long)]
+        json: bool,
+    },
     /// Import subscribers from a CSV file
     ///
     /// Reads a bare column of addresses (with or without an `email` header),

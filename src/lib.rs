@@ -18,6 +18,7 @@ pub mod error;
 pub mod exit;
 pub(crate) mod fields;
 pub(crate) mod files;
+pub mod id;
 pub(crate) mod lock;
 pub mod message;
 pub mod newsletter;
@@ -52,7 +53,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Subscribers(args) => commands::subscribers::run(&open()?, args),
         Command::Send(args) => commands::send::run(&open()?, args),
         Command::Status(args) => commands::status::run(&open()?, args),
-        Command::Schedule => commands::schedule::run(&open()?),
+        Command::Schedule(args) => commands::schedule::run(&open()?, args),
         Command::Serve(args) => commands::serve::run(&open()?, args),
         Command::Archive(args) => commands::serve::archive(&open()?, args),
         Command::Dkim(DkimCommand::Keygen(args)) => commands::dkim::keygen(&open()?, args),

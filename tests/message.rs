@@ -1,7 +1,7 @@
 //! Integration tests: each subscriber's message, checked by tools no one here
-//! wrote: Python's email package (strict), dkimpy, SpamAssassin and the
-//! caniemail data. `test.sh` installs them; a missing tool fails the test,
-//! naming the package.
+//! wrote: Python's email package (strict), dkimpy and SpamAssassin (the
+//! caniemail data in compose/caniemail.rs). `test.sh` installs them; a missing
+//! tool fails the test, naming the package.
 
 use crate::support::messages::{RECIPIENTS, generate_messages, roots, stable};
 use crate::support::{
@@ -112,58 +112,6 @@ fn spamassassin_scores_each_message_below_one() {
         }
     }
 }
-
-#[test]
-fn html_uses_no_feature_unsupported_in_major_clients() {
-    require("/usr/bin/node", "the Debian package `nodejs`");
-    let modules = tool("doiuse/node_modules");
-    assert!(
-        modules.exists(),
-        "{} is missing: run ./test.sh (npm ci in tests/tools/doiuse)",
-        modules.display()
-    );
-    let dir = tempfile::tempdir().unwrap();
-    for root in roots() {
-        let (_, messages) = generate_messages(&root, dir.path());
-        let (file, _, _, html) = &messages[0];
-        let html_file = file.with_extension("html");
-        std::fs::write(&html_file, html).unwrap();
-        let mut cmd = Process::new("/usr/bin/node");
-        cmd.arg(tool("doiuse/check.mjs")).arg(&html_file);
-        for allowed in DOIUSE_ALLOWED {
-            cmd.args(["--allow", allowed]);
-        }
-        let output = cmd.output().unwrap();
-        assert!(
-            output.status.success(),
-            "{}: {}{}",
-            html_file.display(),
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-}
-
-/// Features the caniemail data flags that we use knowingly, each an
-/// enhancement whose fallback is harmless:
-/// - the hidden preheader's `display:none` (unsupported only in Gmail's mobile
-///   webmail, where the preheader shows as a first line);
-/// - the one `<style>` element left after inlining, which holds only the
-///   `@media` rules for narrow screens and dark mode, written with class
-///   selectors; where `<style>`, `@media` or `prefers-color-scheme` are
-///   unsupported, the inlined styles give the light, 600px-or-narrower layout;
-/// - the `color-scheme` meta tag, which clients that ignore it simply ignore.
-///
-/// Issue #2 and ../shared/STANDARDS.md ask for exactly these: CSS inlined with
-/// the `@media` rules kept, and the `color-scheme` meta tags.
-const DOIUSE_ALLOWED: &[&str] = &[
-    "display:none",
-    "<style> element",
-    "@media",
-    "@media (prefers-color-scheme)",
-    "Class selector",
-    "color-scheme meta tag",
-];
 
 #[test]
 fn render_eml_writes_a_test_send_for_a_non_subscriber() {

@@ -5,6 +5,7 @@ mod catalogue;
 mod compose;
 mod dns;
 mod edges;
+mod json;
 mod message;
 mod mutation;
 mod relays;

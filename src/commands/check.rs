@@ -33,12 +33,14 @@ pub fn run(n: &Newsletter, args: CheckArgs) -> Result<ExitStatus> {
     let now = crate::clock::now().ok();
 
     let (mut errors, mut warnings) = (0, 0);
+    let mut findings = Vec::new();
     let glimpses: Vec<Glimpse> = all.iter().map(glimpse_of).collect();
     for &loaded in &chosen {
         let mut diags = n.findings(loaded, &others, now);
         diags.extend(same_issue(n, loaded, &glimpses));
         for d in &diags {
             eprint!("{}", d.display(&loaded.source));
+            findings.push(finding(&loaded.source, d));
         }
         errors += diags.iter().filter(|d| d.is_error()).count();
         warnings += diags.iter().filter(|d| !d.is_error()).count();
@@ -46,10 +48,17 @@ pub fn run(n: &Newsletter, args: CheckArgs) -> Result<ExitStatus> {
     let (config, diags) = n.config_findings()?;
     for d in &diags {
         eprint!("{}", d.display(&config));
+        findings.push(finding(&config, d));
     }
     errors += diags.iter().filter(|d| d.is_error()).count();
     warnings += diags.iter().filter(|d| !d.is_error()).count();
     let drafts = chosen.len();
+    if args.json {
+        let value = serde_json::json!({
+            "drafts": drafts, "errors": errors, "warnings": warnings, "findings": findings,
+        });
+        outln!("{value}")?;
+    }
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     eprintln!(
         "checked {}: {}, {}",
@@ -80,4 +89,14 @@ fn same_issue(n: &Newsletter, loaded: &Loaded, glimpses: &[Glimpse]) -> Option<D
         )
         .with_hint("each issue has one draft: give one of them another `issue` number"),
     )
+}
+
+/// One finding as `--json` gives it: where (1-based line and column), how bad, what.
+fn finding(source: &crate::diag::Source, d: &Diagnostic) -> serde_json::Value {
+    let (line, column) = source.line_col(d.span.start);
+    serde_json::json!({
+        "file": source.name, "line": line, "column": column,
+        "severity": if d.is_error() { "error" } else { "warning" },
+        "message": d.message, "hint": d.hint,
+    })
 }

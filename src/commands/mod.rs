@@ -31,6 +31,14 @@ pub mod subscribers;
 use crate::error::{Error, Result};
 use std::path::Path;
 
+/// An instant for `--json`: RFC 3339 in UTC (`2026-11-29T09:00:00Z`), the one
+/// form every command's JSON uses; `null` when there is none.
+pub fn json_time(unix_seconds: Option<i64>) -> serde_json::Value {
+    unix_seconds
+        .and_then(|s| jiff::Timestamp::from_second(s).ok())
+        .map_or(serde_json::Value::Null, |t| t.to_string().into())
+}
+
 /// Writes one line to standard output.
 pub fn write_line(args: std::fmt::Arguments<'_>) -> Result<()> {
     use std::io::Write;

@@ -4,6 +4,7 @@ use super::write_output;
 use crate::cli::{Format, RenderArgs};
 use crate::error::Result;
 use crate::exit::ExitStatus;
+use crate::id::SubscriberId;
 use crate::newsletter::Newsletter;
 use crate::{message, render};
 
@@ -29,12 +30,12 @@ pub fn run(n: &Newsletter, args: RenderArgs) -> Result<ExitStatus> {
 }
 
 /// The subscriber `to` names, with their name, if the store exists and has them.
-fn subscriber(n: &Newsletter, to: &str) -> Result<Option<(u64, Option<String>)>> {
+fn subscriber(n: &Newsletter, to: &str) -> Result<Option<(SubscriberId, Option<String>)>> {
     let Ok(mailbox) = crate::address::Mailbox::parse(to) else {
         return Ok(None);
     };
     let store = n.reader()?;
     Ok(store
         .get_by_email(&mailbox.address)?
-        .map(|s| (s.id as u64, s.name)))
+        .map(|s| (s.id, s.name)))
 }

@@ -1,17 +1,19 @@
 //! `gazette schedule`: every draft's send_at, in the newsletter's time zone
 //! and in UTC, and where it stands.
 
+use crate::cli::ScheduleArgs;
 use crate::error::Result;
 use crate::exit::ExitStatus;
 use crate::newsletter::{Newsletter, ledger_state};
 use crate::{clock, schedule};
 
-pub fn run(n: &Newsletter) -> Result<ExitStatus> {
+pub fn run(n: &Newsletter, args: ScheduleArgs) -> Result<ExitStatus> {
     let config = &n.config;
     let store = Some(n.reader()?);
     let now = clock::now()?;
     let tz = &config.timezone;
     let mut rows = Vec::new();
+    let mut json = Vec::new();
     for path in n.draft_paths()? {
         let loaded = n.load(&path)?;
         let name = n.display(&path);
@@ -20,6 +22,10 @@ pub fn run(n: &Newsletter) -> Result<ExitStatus> {
                 let draft = &parsed.draft;
                 let ledger = ledger_state(store.as_ref(), draft.issue)?;
                 let state = schedule::state(draft.send_at, ledger, now, config.max_lateness);
+                json.push(serde_json::json!({
+                    "draft": name, "issue": draft.issue, "state": state.as_str(),
+                    "send_at": super::json_time(draft.send_at.map(|t| t.as_second())),
+                }));
                 let (local, utc) = match draft.send_at {
                     Some(at) => (
                         at.to_zoned(tz.clone())
@@ -39,14 +45,23 @@ pub fn run(n: &Newsletter) -> Result<ExitStatus> {
                     name,
                 ));
             }
-            Err(_) => rows.push((
-                "?".into(),
-                "-".into(),
-                "-".into(),
-                "has errors (gazette check)".into(),
-                name,
-            )),
+            Err(_) => {
+                json.push(serde_json::json!({
+                    "draft": name, "issue": null, "state": "has errors", "send_at": null,
+                }));
+                rows.push((
+                    "?".into(),
+                    "-".into(),
+                    "-".into(),
+                    "has errors (gazette check)".into(),
+                    name,
+                ));
+            }
         }
+    }
+    if args.json {
+        outln!("{}", serde_json::Value::Array(json))?;
+        return Ok(ExitStatus::Ok);
     }
     if rows.is_empty() {
         outln!("no drafts in {}", n.display(&config.drafts_dir()))?;

@@ -43,7 +43,7 @@ pub fn run(n: &Newsletter, args: StatusArgs) -> Result<ExitStatus> {
             if args.json {
                 json.push(serde_json::json!({
                     "issue": record.issue, "subject": record.subject, "state": "imported",
-                    "imported_from": imported.source, "published": record.started,
+                    "imported_from": imported.source, "published": super::json_time(Some(record.started)),
                 }));
             } else {
                 outln!(
@@ -63,9 +63,12 @@ pub fn run(n: &Newsletter, args: StatusArgs) -> Result<ExitStatus> {
         };
         let problems = store.problems(record.issue)?;
         if args.json {
+            let mut counts = serde_json::to_value(&c).unwrap_or_default();
+            counts["last_attempt"] = super::json_time(c.last_attempt);
             json.push(serde_json::json!({
                 "issue": record.issue, "subject": record.subject, "state": state,
-                "counts": c, "started": record.started, "completed": record.completed,
+                "counts": counts, "started": super::json_time(Some(record.started)),
+                "completed": super::json_time(record.completed),
                 "problems": problems,
             }));
             continue;

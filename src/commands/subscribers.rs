@@ -32,7 +32,7 @@ pub fn run(n: &Newsletter, args: SubscribersArgs) -> Result<ExitStatus> {
         SubscribersCommand::Remove { email } => remove(&mut store()?, &email, now),
         SubscribersCommand::Forget { email } => forget(&mut store()?, &email, now),
         SubscribersCommand::List { status, json } => list(&n.reader()?, status, json),
-        SubscribersCommand::Count => count(&n.reader()?),
+        SubscribersCommand::Count { json } => count(&n.reader()?, json),
         SubscribersCommand::Import {
             file,
             dry_run,
@@ -150,8 +150,18 @@ fn to_json(s: &Subscriber) -> serde_json::Value {
     json
 }
 
-fn count(store: &Store) -> Result<ExitStatus> {
+fn count(store: &Store, json: bool) -> Result<ExitStatus> {
     let counts = store.counts()?;
+    if json {
+        let mut value = serde_json::Map::new();
+        for s in Status::ALL {
+            value.insert(s.as_str().into(), counts.get(s).into());
+        }
+        value.insert("total".into(), counts.total().into());
+        value.insert("suppressed".into(), counts.suppressed.into());
+        outln!("{}", serde_json::Value::Object(value))?;
+        return Ok(ExitStatus::Ok);
+    }
     let mut rows: Vec<(&str, u64)> = Status::ALL
         .iter()
         .map(|&s| (s.as_str(), counts.get(s)))

@@ -122,7 +122,7 @@ impl Delivery {
     }
 
     /// The envelope sender for a subscriber (`None` for a test send).
-    pub fn envelope_sender(&self, subscriber: Option<u64>) -> String {
+    pub fn envelope_sender(&self, subscriber: Option<crate::id::SubscriberId>) -> String {
         match (self.verp, subscriber) {
             (true, Some(id)) => {
                 let (local, domain) = self

@@ -9,6 +9,7 @@ mod delivery;
 mod dkim;
 mod dns;
 mod import;
+mod link_text;
 pub mod relay;
 mod sections;
 mod serve;
@@ -22,6 +23,7 @@ pub use delivery::{Delivery, Destination};
 pub use dkim::DkimKey;
 pub use dns::Dns;
 pub use import::{Import, Pattern, squash};
+pub use link_text::LinkText;
 pub use relay::{Relay, RelayError, TlsMode, is_loopback};
 pub use sections::{DRAFT_KEYS, SectionDef};
 pub use serve::{Serve, default_consent};
@@ -56,6 +58,8 @@ pub struct Config {
     pub timezone_name: String,
     pub timezone: TimeZone,
     pub brand_color: String,
+    /// How a bare URL reads as link text in the HTML part (`link_text`).
+    pub link_text: LinkText,
     pub sections: Vec<SectionDef>,
     /// The List-Id identifier, e.g. `opsdigest.example.org`.
     pub list_id: String,
@@ -187,6 +191,7 @@ impl Config {
                 ok.then(|| v.to_lowercase())
             }
         };
+        let link_text = link_text::read_link_text(&mut f);
         let sections = match f.take("sections") {
             None => sections::default_sections(),
             Some(v) => sections::read_sections(v, f.diags),
@@ -270,6 +275,7 @@ impl Config {
             timezone_name: timezone_name.unwrap(),
             timezone: timezone.unwrap(),
             brand_color: brand_color.unwrap(),
+            link_text,
             sections,
             list_id,
             unsubscribe_mailto,

@@ -12,6 +12,7 @@ pub mod token;
 
 use crate::config::Config;
 use crate::error::Result;
+use crate::id::SubscriberId;
 use crate::render::Rendered;
 use compose::{ListHeaders, Parts, compose};
 use template::{MESSAGE_ID_PLACEHOLDER, Template};
@@ -22,7 +23,7 @@ pub use dkim::Signer;
 /// Who a message goes to. `id` is the subscriber's id; `None` for a test send.
 #[derive(Debug, Clone, Copy)]
 pub struct Recipient<'a> {
-    pub id: Option<u64>,
+    pub id: Option<SubscriberId>,
     pub email: &'a str,
     pub name: Option<&'a str>,
 }
@@ -230,7 +231,7 @@ pub fn eml_for(
     draft: &crate::draft::Draft,
     rendered: &Rendered,
     to: &str,
-    subscriber: Option<(u64, Option<String>)>,
+    subscriber: Option<(SubscriberId, Option<String>)>,
     sent_under: Option<String>,
 ) -> Result<Vec<u8>> {
     let mailbox = crate::address::Mailbox::parse(to)

@@ -10,6 +10,7 @@
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::id::SubscriberId;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
@@ -88,7 +89,7 @@ impl Secret {
     }
 
     /// The unsubscribe token of `subscriber` on the list `list_id`.
-    pub fn unsubscribe_token(&self, list_id: &str, subscriber: u64) -> String {
+    pub fn unsubscribe_token(&self, list_id: &str, subscriber: SubscriberId) -> String {
         let payload = payload(list_id, subscriber);
         let tag = self
             .mac(b"unsubscribe", list_id, &payload)
@@ -100,19 +101,23 @@ impl Secret {
     }
 
     /// The subscriber a token names, if it is genuine and for this list.
-    pub fn verify_unsubscribe(&self, list_id: &str, token: &str) -> Option<u64> {
+    pub fn verify_unsubscribe(&self, list_id: &str, token: &str) -> Option<SubscriberId> {
         self.verify_unsubscribe_any(&[list_id], token)
     }
 
     /// The subscriber a token names, if it is genuine and for one of `lists`:
     /// every identity (list id) the list has had, so that a link sent before
     /// the newsletter was renamed, or given a `list_id`, works for ever.
-    pub fn verify_unsubscribe_any<S: AsRef<str>>(&self, lists: &[S], token: &str) -> Option<u64> {
+    pub fn verify_unsubscribe_any<S: AsRef<str>>(
+        &self,
+        lists: &[S],
+        token: &str,
+    ) -> Option<SubscriberId> {
         let payload = self.verify(b"unsubscribe", lists, token, TOKEN_LEN, PAYLOAD_LEN)?;
         if payload[0] != PURPOSE_UNSUBSCRIBE {
             return None;
         }
-        Some(u64::from_be_bytes(payload[3..11].try_into().ok()?))
+        SubscriberId::try_from(u64::from_be_bytes(payload[3..11].try_into().ok()?)).ok()
     }
 
     /// The payload of a token of `len` characters whose MAC under `purpose`
@@ -144,7 +149,7 @@ impl Secret {
     }
 
     /// The deterministic, unguessable part of the Message-ID of `issue` to `subscriber`.
-    pub fn message_id_part(&self, list_id: &str, issue: u32, subscriber: u64) -> String {
+    pub fn message_id_part(&self, list_id: &str, issue: u32, subscriber: SubscriberId) -> String {
         let mut payload = issue.to_be_bytes().to_vec();
         payload.extend_from_slice(&subscriber.to_be_bytes());
         let tag = self
@@ -167,11 +172,11 @@ const CONFIRM_PAYLOAD_LEN: usize = 19;
 impl Secret {
     /// The token confirming `subscriber`'s sign-up to `list_id`, good until
     /// `expires` (Unix seconds).
-    pub fn confirm_token(&self, list_id: &str, subscriber: u64, expires: i64) -> String {
+    pub fn confirm_token(&self, list_id: &str, subscriber: SubscriberId, expires: i64) -> String {
         let mut payload = [0u8; CONFIRM_PAYLOAD_LEN];
         payload[0] = PURPOSE_CONFIRM;
         payload[1..3].copy_from_slice(&list_tag(list_id));
-        payload[3..11].copy_from_slice(&subscriber.to_be_bytes());
+        payload[3..11].copy_from_slice(&(subscriber as u64).to_be_bytes());
         payload[11..19].copy_from_slice(&expires.to_be_bytes());
         let tag = self
             .mac(b"confirm", list_id, &payload)
@@ -184,7 +189,7 @@ impl Secret {
 
     /// The subscriber and expiry (Unix seconds) a confirmation token names, if
     /// it is genuine and for this list. The caller compares the expiry with now.
-    pub fn verify_confirm(&self, list_id: &str, token: &str) -> Option<(u64, i64)> {
+    pub fn verify_confirm(&self, list_id: &str, token: &str) -> Option<(SubscriberId, i64)> {
         self.verify_confirm_any(&[list_id], token)
     }
 
@@ -194,7 +199,7 @@ impl Secret {
         &self,
         lists: &[S],
         token: &str,
-    ) -> Option<(u64, i64)> {
+    ) -> Option<(SubscriberId, i64)> {
         let payload = self.verify(
             b"confirm",
             lists,
@@ -205,17 +210,18 @@ impl Secret {
         if payload[0] != PURPOSE_CONFIRM {
             return None;
         }
-        let id = u64::from_be_bytes(payload[3..11].try_into().ok()?);
+        let id =
+            SubscriberId::try_from(u64::from_be_bytes(payload[3..11].try_into().ok()?)).ok()?;
         let expires = i64::from_be_bytes(payload[11..19].try_into().ok()?);
         Some((id, expires))
     }
 }
 
-fn payload(list_id: &str, subscriber: u64) -> [u8; PAYLOAD_LEN] {
+fn payload(list_id: &str, subscriber: SubscriberId) -> [u8; PAYLOAD_LEN] {
     let mut p = [0u8; PAYLOAD_LEN];
     p[0] = PURPOSE_UNSUBSCRIBE;
     p[1..3].copy_from_slice(&list_tag(list_id));
-    p[3..11].copy_from_slice(&subscriber.to_be_bytes());
+    p[3..11].copy_from_slice(&(subscriber as u64).to_be_bytes());
     p
 }
 
@@ -241,6 +247,20 @@ mod tests {
 
     fn secret() -> Secret {
         Secret::new(b"0123456789abcdef0123456789abcdef", "test").unwrap()
+    }
+
+    #[test]
+    fn a_token_encodes_the_id_as_eight_big_endian_bytes_whatever_its_rust_type() {
+        // Links already sent must keep working: the encoding is the one that
+        // tokens had when ids were u64 in this module.
+        let token = secret().unsubscribe_token("l", 7);
+        let bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
+        assert_eq!(bytes[3..11], 7u64.to_be_bytes());
+        assert_eq!(secret().verify_unsubscribe("l", &token), Some(7));
+        let confirm = URL_SAFE_NO_PAD
+            .decode(secret().confirm_token("l", 7, 99))
+            .unwrap();
+        assert_eq!(confirm[3..11], 7u64.to_be_bytes());
     }
 
     #[test]

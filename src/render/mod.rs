@@ -6,6 +6,7 @@
 //! recipient's message never renders templates or Markdown again.
 
 mod html;
+mod style;
 mod text;
 
 use crate::config::Config;
@@ -127,5 +128,15 @@ mod tests {
         let email = render_html(&draft, &n.config, &Frame::Email);
         assert_eq!(email, render(&draft, &n.config).html);
         assert!(email.contains(UNSUBSCRIBE_MARK) && !email.contains("/nl/"));
+    }
+
+    #[test]
+    fn right_to_left_languages_and_scripts_read_right_to_left() {
+        for rtl in ["ar", "he", "fa-IR", "ur", "yi", "AR-eg", "pa-Arab", "ckb"] {
+            assert_eq!(html::direction(rtl), "rtl", "{rtl}");
+        }
+        for ltr in ["en", "fr", "hu", "ja", "az-Latn", "ku-Latn", "hebrew", ""] {
+            assert_eq!(html::direction(ltr), "ltr", "{ltr}");
+        }
     }
 }

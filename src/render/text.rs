@@ -56,14 +56,7 @@ pub fn render(draft: &Draft, config: &Config) -> String {
     wrap_into(&mut out, "Read this and past issues in the archive:");
     out.push_str(&config.archive_url(draft.issue));
     out.push_str("\n\n");
-    for line in config
-        .postal_address
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-    {
-        wrap_into(&mut out, line);
-    }
+    postal_address(&mut out, config);
     out
 }
 
@@ -79,15 +72,15 @@ pub fn welcome(config: &Config, blocks: &[Block]) -> String {
     wrap_into(&mut out, "Unsubscribe at once, with no login:");
     out.push_str(UNSUBSCRIBE_MARK);
     out.push_str("\n\n");
-    for line in config
-        .postal_address
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-    {
-        wrap_into(&mut out, line);
-    }
+    postal_address(&mut out, config);
     out
+}
+
+/// The footer's postal address, a wrapped line per line of it.
+fn postal_address(out: &mut String, config: &Config) {
+    for line in (config.postal_address.lines().map(str::trim)).filter(|l| !l.is_empty()) {
+        wrap_into(out, line);
+    }
 }
 
 /// A heading, wrapped like any text (a sponsor's name comes from the draft),

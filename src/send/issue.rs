@@ -152,7 +152,7 @@ pub fn dry_run(store: &Store, issue: u32, factory: &Factory) -> Result<DryRun> {
         after = last.0;
         for (id, email, name) in &batch {
             let recipient = Recipient {
-                id: Some(*id as u64),
+                id: Some(*id),
                 email,
                 name: name.as_deref(),
             };

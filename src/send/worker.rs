@@ -11,7 +11,8 @@ use crate::config::Delivery;
 use crate::error::Error;
 use crate::message::{Factory, Recipient};
 use crate::store::Status;
-use crate::store::ledger::{Pending, Roll};
+use crate::store::ledger::Pending;
+use crate::store::roll::Roll;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -251,7 +252,7 @@ impl Worker {
         tokio::task::spawn_blocking(move || {
             let mut out = Vec::with_capacity(32 * 1024);
             let r = Recipient {
-                id: Some(id as u64),
+                id: Some(id),
                 email: &email,
                 name: name.as_deref(),
             };
@@ -262,7 +263,7 @@ impl Worker {
     /// Builds (or collects the built) message of `job` and sends it.
     async fn deliver(&self, job: Job, building: Option<Building>, buf: &mut Vec<u8>) -> Finished {
         let p = &job.recipient;
-        let id = p.subscriber_id as u64;
+        let id = p.subscriber_id;
         let built = match building {
             Some(building) => {
                 let (result, owned) = building.await.unwrap_or_else(|e| {

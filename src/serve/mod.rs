@@ -210,6 +210,31 @@ fn known_list_ids(config: &Config, store: &Store) -> Result<Vec<String>> {
 }
 
 /// Every route, with logging, hardening headers and the body limit.
+/// For the proxy and monitoring: 200 `ok` when the store answers a query,
+/// else 503 with why (the reason is gazette's, never a reader's data).
+async fn healthz(State(app): State<Arc<App>>) -> Response {
+    let checked = app.with_store(|store| store.active_count()).await;
+    let (status, body) = match checked {
+        Ok(_) if app.read_only => (
+            StatusCode::OK,
+            "ok (read-only: unsubscribes and sign-ups are refused)\n".to_owned(),
+        ),
+        Ok(_) => (StatusCode::OK, "ok\n".to_owned()),
+        Err(e) => {
+            eprintln!("gazette: error: /healthz: {e}");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the store does not answer\n".to_owned(),
+            )
+        }
+    };
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(signup::form))
@@ -227,6 +252,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/archive/{issue}", get(archive::issue))
         .route("/archive/{issue}/", get(archive::issue))
         .route("/feed.xml", get(archive::atom))
+        .route("/healthz", get(healthz))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(

@@ -113,7 +113,7 @@ pub async fn submit(
     if let Requested::Confirm(subscriber) = requested {
         let token = app
             .secret
-            .confirm_token(&app.config.list_id, subscriber.id as u64, expires);
+            .confirm_token(&app.config.list_id, subscriber.id, expires);
         let url = format!("{}/confirm/{token}", app.config.base_url);
         let app = Arc::clone(&app);
         tokio::spawn(async move {
@@ -156,7 +156,7 @@ async fn verified(app: &Arc<App>, token: String) -> Option<(i64, i64, jiff::Time
         .verify_token(move |secret, lists| secret.verify_confirm_any(lists, &token))
         .await?;
     let now = crate::clock::now().ok()?;
-    let id = i64::try_from(id).ok().filter(|&id| id > 0)?;
+    let id = Some(id).filter(|&id| id > 0)?;
     (expires >= now.as_second()).then_some((id, expires, now))
 }
 

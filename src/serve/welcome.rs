@@ -6,6 +6,7 @@
 
 use super::App;
 use crate::error::{Error, Result};
+use crate::id::SubscriberId;
 use crate::message::{Factory, Kind, Recipient};
 use crate::render::Rendered;
 use crate::store::ledger::Update;
@@ -18,7 +19,7 @@ pub struct WelcomeMail {
 }
 
 /// Sends subscriber `id` the welcome (and the latest issue, if configured).
-pub async fn welcome(app: Arc<App>, id: i64) {
+pub async fn welcome(app: Arc<App>, id: SubscriberId) {
     let Some(welcome) = &app.welcome else { return };
     let Ok(Some(reader)) = app.with_store(move |s| s.get(id)).await else {
         eprintln!("gazette: error: subscriber {id} is gone; no welcome sent");
@@ -30,7 +31,7 @@ pub async fn welcome(app: Arc<App>, id: i64) {
     };
     let factory = Factory::welcome(&app.config, &welcome.content, now, app.secret.clone());
     let recipient = Recipient {
-        id: Some(id as u64),
+        id: Some(id),
         email: &reader.email,
         name: reader.name.as_deref(),
     };
@@ -52,7 +53,13 @@ pub async fn welcome(app: Arc<App>, id: i64) {
 /// The latest published issue to subscriber `id`, as the list send would have
 /// sent it (their token and Message-ID under the list id it was sent under),
 /// in its ledger: `sending`, then what came of it.
-async fn latest(app: &Arc<App>, id: i64, email: &str, name: Option<&str>, now: i64) -> Result<()> {
+async fn latest(
+    app: &Arc<App>,
+    id: SubscriberId,
+    email: &str,
+    name: Option<&str>,
+    now: i64,
+) -> Result<()> {
     let Some(issue) = app.with_store(|s| s.latest_published()).await? else {
         return Ok(());
     };
@@ -81,7 +88,7 @@ async fn latest(app: &Arc<App>, id: i64, email: &str, name: Option<&str>, now: i
         None => factory,
     };
     let recipient = Recipient {
-        id: Some(id as u64),
+        id: Some(id),
         email,
         name,
     };

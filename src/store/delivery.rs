@@ -4,6 +4,7 @@
 
 use super::Store;
 use crate::error::Result;
+use crate::id::SubscriberId;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Transaction, params};
 
@@ -70,22 +71,22 @@ impl ToSql for DeliveryState {
 #[derive(Debug, Clone)]
 pub enum Update {
     /// Handed to a connection.
-    Sending { subscriber_id: i64 },
+    Sending { subscriber_id: SubscriberId },
     Sent {
-        subscriber_id: i64,
+        subscriber_id: SubscriberId,
         code: Option<u16>,
         reply: String,
         message_id: String,
     },
     Deferred {
-        subscriber_id: i64,
+        subscriber_id: SubscriberId,
         code: Option<u16>,
         reply: String,
         message_id: String,
         next_attempt: i64,
     },
     Failed {
-        subscriber_id: i64,
+        subscriber_id: SubscriberId,
         code: u16,
         reply: String,
         message_id: String,
@@ -94,17 +95,17 @@ pub enum Update {
     /// Deferred once more after `max_retry_age`: failed, not bounced, with
     /// the last reply and the reason in `reply`.
     GaveUp {
-        subscriber_id: i64,
+        subscriber_id: SubscriberId,
         code: Option<u16>,
         reply: String,
         message_id: String,
     },
     /// Back to pending without counting an attempt (a run stopped before it).
-    Release { subscriber_id: i64 },
+    Release { subscriber_id: SubscriberId },
     /// Not sent: no longer subscribed when their turn came. `reason` (their
     /// status, such as `unsubscribed`) is kept as the last reply.
     Skipped {
-        subscriber_id: i64,
+        subscriber_id: SubscriberId,
         reason: &'static str,
     },
 }

@@ -3,6 +3,7 @@
 
 use super::Store;
 use crate::error::Result;
+use crate::id::SubscriberId;
 use rusqlite::params;
 
 impl Store {
@@ -15,7 +16,7 @@ impl Store {
 
     /// Puts `subscriber_id` in `issue`'s ledger as being sent now, unless they
     /// are in it already (then `false`: nobody gets a second copy).
-    pub fn add_late(&mut self, issue: u32, subscriber_id: i64, now: i64) -> Result<bool> {
+    pub fn add_late(&mut self, issue: u32, subscriber_id: SubscriberId, now: i64) -> Result<bool> {
         let fail = self.error();
         let tx = self.write()?;
         let added = (tx.prepare_cached(

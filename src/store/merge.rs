@@ -7,6 +7,7 @@
 //! pending, and a name given replaces the one on file.
 
 use super::{Consent, Source, Status, Subscriber};
+use crate::id::SubscriberId;
 use jiff::Timestamp;
 
 /// A subscriber as a file or a command describes it, before it meets the store.
@@ -54,12 +55,12 @@ impl Incoming {
 /// What merging one incoming subscriber into the store did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    Added(i64),
+    Added(SubscriberId),
     Updated {
-        id: i64,
+        id: SubscriberId,
         was: Status,
     },
-    Unchanged(i64),
+    Unchanged(SubscriberId),
     /// It had left and was not resubscribed: untouched.
     KeptLeft(i64),
     /// It was forgotten: not added.

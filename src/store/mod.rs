@@ -18,6 +18,7 @@ pub mod lists;
 pub mod merge;
 pub mod migrations;
 mod read_only;
+pub mod roll;
 pub mod signup;
 pub mod subscriber;
 pub mod subscribers;

@@ -1,6 +1,7 @@
 //! A subscriber as the store keeps it: status, where they came from, and the
 //! consent record GDPR asks for; and the keys that identify an address.
 
+use crate::id::SubscriberId;
 use jiff::Timestamp;
 use rusqlite::Row;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
@@ -12,7 +13,7 @@ use std::str::FromStr;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscriber {
     /// Stable for ever: unsubscribe tokens and Message-IDs derive from it.
-    pub id: i64,
+    pub id: SubscriberId,
     /// Normalised by [`crate::address::normalize`].
     pub email: String,
     pub name: Option<String>,

@@ -6,6 +6,7 @@ use super::merge::{self, Incoming, Outcome};
 use super::subscriber::{COLUMNS, clean_name, email_key, stamp, suppression_hash};
 use super::{Consent, Source, Status, Store, Subscriber};
 use crate::error::Result;
+use crate::id::SubscriberId;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -58,7 +59,7 @@ fn index(status: Status) -> usize {
 
 impl Store {
     /// The subscriber with this id.
-    pub fn get(&self, id: i64) -> Result<Option<Subscriber>> {
+    pub fn get(&self, id: SubscriberId) -> Result<Option<Subscriber>> {
         let sql = format!("SELECT {COLUMNS} FROM subscribers WHERE id = ?1");
         let mut stmt = self.conn().prepare_cached(&sql).map_err(self.error())?;
         stmt.query_row([id], Subscriber::from_row)
@@ -73,7 +74,7 @@ impl Store {
 
     /// Up to `limit` active subscribers with ids above `after_id`, by id: pass
     /// the last id of one batch to get the next, starting from 0.
-    pub fn active_after(&self, after_id: i64, limit: usize) -> Result<Vec<Subscriber>> {
+    pub fn active_after(&self, after_id: SubscriberId, limit: usize) -> Result<Vec<Subscriber>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM subscribers WHERE status = 'active' AND id > ?1 \
              ORDER BY id LIMIT ?2"
@@ -195,7 +196,7 @@ impl Store {
     /// Sets a subscriber's status, stamping `confirmed` when it becomes active
     /// and `unsubscribed` when it leaves. It applies no rule about who may come
     /// back: callers decide that. Returns false when there is no such id.
-    pub fn set_status(&mut self, id: i64, status: Status, now: Timestamp) -> Result<bool> {
+    pub fn set_status(&mut self, id: SubscriberId, status: Status, now: Timestamp) -> Result<bool> {
         let fail = self.error();
         let n = set_status(self.conn(), id, status, now).map_err(fail)?;
         Ok(n > 0)
@@ -303,19 +304,22 @@ pub(crate) fn by_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<Su
     .optional()
 }
 
-pub(super) fn by_id_opt(conn: &Connection, id: i64) -> rusqlite::Result<Option<Subscriber>> {
+pub(super) fn by_id_opt(
+    conn: &Connection,
+    id: SubscriberId,
+) -> rusqlite::Result<Option<Subscriber>> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM subscribers WHERE id = ?1"))?
         .query_row([id], Subscriber::from_row)
         .optional()
 }
 
-pub(super) fn by_id(conn: &Connection, id: i64) -> rusqlite::Result<Subscriber> {
+pub(super) fn by_id(conn: &Connection, id: SubscriberId) -> rusqlite::Result<Subscriber> {
     by_id_opt(conn, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
 }
 
 fn set_status(
     conn: &Connection,
-    id: i64,
+    id: SubscriberId,
     status: Status,
     now: Timestamp,
 ) -> rusqlite::Result<usize> {

@@ -17,7 +17,7 @@ fn mode(nl: &Newsletter, rel: &str) -> u32 {
 }
 
 #[test]
-fn init_then_new_check_render_and_a_test_send_need_no_other_step() {
+fn init_then_new_add_check_render_and_both_sends_need_no_other_step() {
     let nl = uninitialised();
     let out = nl.stdout(&["init"]);
     let root = nl.root().display().to_string();
@@ -36,6 +36,17 @@ fn init_then_new_check_render_and_a_test_send_need_no_other_step() {
     assert!(nl.path("drafts").is_dir());
 
     assert_eq!(nl.stdout(&["new"]), "drafts/2026-11-29-1.toml\n");
+    // A link collected for it (without fetching: no network in tests).
+    assert_eq!(
+        nl.stdout(&[
+            "add",
+            "--no-fetch",
+            "--text",
+            "A *good* read.",
+            "https://ops.example.org/post"
+        ]),
+        "added https://ops.example.org/post to drafts/2026-11-29-1.toml (news)\n"
+    );
     // The stand-ins of the config and of the skeleton are all reported, each
     // located, and are warnings: check passes, --deny-warnings does not.
     let err = nl.stderr(&["check"], 0);
@@ -84,6 +95,16 @@ fn init_then_new_check_render_and_a_test_send_need_no_other_step() {
         outbox[0].contains("To: editor@news.example.org"),
         "{}",
         outbox[0]
+    );
+    // And the list send, to the outbox too.
+    nl.stdout(&["subscribers", "add", "reader@news.example.org"]);
+    nl.stdout(&["send", "drafts/2026-11-29-1.toml", "--yes"]);
+    let outbox = nl.outbox();
+    assert_eq!(outbox.len(), 2);
+    assert!(
+        outbox
+            .iter()
+            .any(|m| m.contains("To: reader@news.example.org"))
     );
 }
 

@@ -7,6 +7,7 @@
 //! properties (line widths, whole URLs, escaping) are asserted as well.
 
 mod add;
+mod caniemail;
 mod check;
 mod init;
 mod new;

@@ -1,7 +1,9 @@
 //! Rendering the HTML and text parts.
 
 use super::{EXAMPLE, HARD, example, fixture};
-use crate::support::checks::{assert_html_part, assert_text_part, html_lines};
+use crate::support::checks::{
+    assert_html_part, assert_text_part, escape, html_lines, link_texts, strip_tags,
+};
 
 #[test]
 fn example_issue_renders_html() {
@@ -161,4 +163,70 @@ fn the_outro_closes_the_issue_in_both_parts_and_the_archive() {
     nl.stdout(&["archive", "--out", out.to_str().unwrap()]);
     let page = std::fs::read_to_string(out.join("archive/41/index.html")).unwrap();
     assert!(page.contains("all for this week."), "{page}");
+}
+
+#[test]
+fn short_link_text_shows_host_and_path_and_keeps_the_whole_url_in_the_href() {
+    let nl = fixture();
+    let config = nl.read("config/gazette.toml");
+    nl.write(
+        "config/gazette.toml",
+        &config.replacen("language = ", "link_text = \"short\"\nlanguage = ", 1),
+    );
+    let html = nl.stdout(&["render", HARD]);
+    let links = nl.links(HARD);
+    assert_html_part(&html, "fr", &links);
+    let long = links.iter().find(|l| l.len() == 300).unwrap();
+    let at = html.find(&format!("href=\"{}\"", escape(long))).unwrap();
+    let text = strip_tags(link_texts(&html[at - 3..])[0]).replace('\u{200b}', "");
+    assert_eq!(text, "tracking.example.com/click/v2/redirect…");
+    // A short URL is shown whole but for its scheme.
+    let at = html
+        .find("href=\"https://github.com/example/cache-repro\"")
+        .unwrap();
+    let text = strip_tags(link_texts(&html[at - 3..])[0]).replace('\u{200b}', "");
+    assert_eq!(text, "github.com/example/cache-repro");
+}
+
+#[test]
+fn link_text_is_url_or_short() {
+    let nl = example();
+    let config = nl.read("config/gazette.toml");
+    nl.write(
+        "config/gazette.toml",
+        &format!("link_text = \"tiny\"\n{config}"),
+    );
+    let err = nl.stderr(&["render", EXAMPLE], 2);
+    assert!(
+        err.starts_with("gazette: error: config/gazette.toml:1:13: `link_text` `tiny` is neither `url` nor `short`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_right_to_left_issue_renders_right_to_left() {
+    let nl = example();
+    let config = nl.read("config/gazette.toml");
+    nl.write(
+        "config/gazette.toml",
+        &format!(
+            "language = \"he\"\n{}",
+            config.replace("language = \"en\"\n", "")
+        ),
+    );
+    nl.write(
+        "drafts/2026-12-06-42.toml",
+        r#"issue = 42
+date = 2026-12-06
+intro = "שלום וברוכים הבאים לגיליון 42: על תורנויות, על [תבניות](https://example.org/templates) ועל כלים קטנים."
+
+[[news]]
+title = "תורנות"
+text = "איך צוותים מעבירים את התורנות בלי לאבד הקשר."
+links = ["https://blog.example.org/2026/12/toranut"]
+"#,
+    );
+    let html = nl.stdout(&["render", "drafts/2026-12-06-42.toml"]);
+    assert_html_part(&html, "he", &nl.links("drafts/2026-12-06-42.toml"));
+    assert!(html.contains("איך צוותים מעבירים את התורנות"));
 }

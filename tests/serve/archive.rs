@@ -112,3 +112,18 @@ fn a_bad_serve_table_is_pointed_at() {
         "{stderr}"
     );
 }
+
+#[test]
+fn healthz_answers_ok_for_the_proxy_and_is_never_cached() {
+    let site = Newsletter::new("");
+    let server = site.serve();
+    let health = server.get("/healthz");
+    assert_eq!(health.status, 200, "{health:?}");
+    assert_eq!(health.body, "ok\n");
+    assert_eq!(health.header("Cache-Control"), Some("no-store"));
+    assert!(
+        server.log().contains("GET /healthz 200"),
+        "{}",
+        server.log()
+    );
+}

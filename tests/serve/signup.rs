@@ -103,7 +103,7 @@ fn double_opt_in_round_trip_with_the_email_caught_by_smtp_sink() {
 
     // An expired link, though genuine, does not work.
     let secret = Secret::new(SECRET.as_bytes(), "t").unwrap();
-    let expired = secret.confirm_token(LIST_ID, active.id as u64, 1_700_000_000);
+    let expired = secret.confirm_token(LIST_ID, active.id, 1_700_000_000);
     assert_eq!(
         server.post(&format!("/confirm/{expired}"), FORM, "").status,
         400

@@ -114,7 +114,7 @@ fn forged_truncated_and_foreign_tokens_get_400_and_change_nothing() {
     site.add("ada@example.org");
     let genuine = site.unsubscribe_path("ada@example.org");
     let token = token_of(&genuine).to_string();
-    let id = site.subscriber("ada@example.org").unwrap().id as u64;
+    let id = site.subscriber("ada@example.org").unwrap().id;
     let secret = Secret::new(SECRET.as_bytes(), "test").unwrap();
     let other_secret = Secret::new(b"another secret, also 32 bytes or more", "test").unwrap();
     let mut last = token.clone().into_bytes();

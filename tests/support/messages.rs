@@ -8,7 +8,7 @@ use super::{
 use std::path::{Path, PathBuf};
 
 /// The recipients each message is built for: (subscriber id, address, name).
-pub const RECIPIENTS: &[(u64, &str, Option<&str>)] = &[
+pub const RECIPIENTS: &[(i64, &str, Option<&str>)] = &[
     (1, "ada@example.org", Some("Ada Lovelace")),
     (
         2,
@@ -52,7 +52,7 @@ pub fn drafts(config: &Config) -> Vec<PathBuf> {
 }
 
 /// A message file, its subscriber id, the draft's links and its HTML part.
-pub type Generated = (PathBuf, u64, Vec<String>, String);
+pub type Generated = (PathBuf, i64, Vec<String>, String);
 
 /// Writes every recipient's list message of every draft of `root`; returns
 /// (file, subscriber id, draft links, html) for each.

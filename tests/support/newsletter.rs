@@ -314,10 +314,10 @@ impl Newsletter {
     }
 
     /// Subscriber ids by address.
-    pub fn subscriber_ids(&self) -> HashMap<String, u64> {
+    pub fn subscriber_ids(&self) -> HashMap<String, i64> {
         let db = self.db();
         let mut stmt = db.prepare("SELECT email, id FROM subscribers").unwrap();
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?)))
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap()

@@ -2,6 +2,9 @@
 //! [`due`]) for cron.
 
 mod due;
+mod progress;
+
+use progress::{progress, thousands};
 
 use crate::address::Mailbox;
 use crate::cli::SendArgs;
@@ -13,7 +16,7 @@ use crate::message::token::Secret;
 use crate::message::{Factory, Kind, load_signers};
 use crate::newsletter::Newsletter;
 use crate::render;
-use crate::send::engine::{Progress, Report, Stop};
+use crate::send::engine::{Report, Stop};
 use crate::send::issue::{self, Audience, DryRun, ListSend, Overrides, Sent};
 use crate::send::transport::{Outcome, Transport};
 use crate::store::Store;
@@ -161,7 +164,12 @@ fn report_dry_run(issue: u32, counted: DryRun, json: bool) {
         thousands(average)
     );
     if json {
-        let value = serde_json::json!({"issue": issue, "dry_run": true, "messages": messages, "bytes": bytes});
+        // The real run's shape (see `summarise`), with nothing sent.
+        let value = serde_json::json!({
+            "issue": issue, "dry_run": true, "messages": messages, "bytes": bytes,
+            "sent": 0, "deferred": 0, "failed": 0, "skipped": 0, "seconds": 0.0, "rate": 0.0,
+            "aborted": null, "interrupted": null, "suspended": null,
+        });
         // The send is done whatever becomes of its summary: a closed stdout changes nothing.
         let _ = outln!("{value}");
     }
@@ -279,6 +287,9 @@ fn summarise(report: &Report, json: bool, issue: u32) {
         let mut value = serde_json::to_value(report).unwrap_or_default();
         value["issue"] = issue.into();
         value["rate"] = ((rate * 10.0).round() / 10.0).into();
+        // The dry run's shape (see `report_dry_run`): messages handed to a relay.
+        value["dry_run"] = false.into();
+        value["messages"] = (report.sent + report.deferred + report.failed).into();
         // The send is done whatever becomes of its summary: a closed stdout changes nothing.
         let _ = outln!("{value}");
     } else {
@@ -311,153 +322,4 @@ fn confirm(question: &str, yes: bool) -> Result<bool> {
         .read_line(&mut answer)
         .map_err(Error::io("cannot read the answer"))?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
-}
-
-/// 12,345.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn progress(total: u64) -> Box<dyn Progress> {
-    if std::io::stderr().is_terminal() {
-        Box::new(Bar(bar(total, indicatif::ProgressDrawTarget::stderr())))
-    } else {
-        Box::new(Lines { total, next: 1 })
-    }
-}
-
-/// The progress bar: position, rate and ETA.
-fn bar(total: u64, target: indicatif::ProgressDrawTarget) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::with_draw_target(Some(total), target);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {rate} ETA {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            // indicatif's own {per_sec} prints four decimals (312.4567/s).
-            .with_key(
-                "rate",
-                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                    let per_sec = state.per_sec();
-                    let whole = if per_sec.is_finite() {
-                        per_sec.round() as u64
-                    } else {
-                        0
-                    };
-                    let _ = write!(w, "{} messages/s", thousands(whole));
-                },
-            ),
-    );
-    bar
-}
-
-struct Bar(indicatif::ProgressBar);
-
-impl Progress for Bar {
-    fn advance(&mut self, done: u64) {
-        self.0.set_position(done);
-    }
-}
-
-impl Drop for Bar {
-    fn drop(&mut self) {
-        self.0.finish_and_clear();
-    }
-}
-
-/// Without a terminal: one line per tenth of the way.
-struct Lines {
-    total: u64,
-    next: u64,
-}
-
-impl Progress for Lines {
-    fn advance(&mut self, done: u64) {
-        let tenths = (done * 10).checked_div(self.total).unwrap_or(10).min(10);
-        if tenths >= self.next {
-            eprintln!(
-                "gazette: {}% ({} of {})",
-                tenths * 10,
-                thousands(done),
-                thousands(self.total)
-            );
-            self.next = tenths + 1;
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::{Arc, Mutex};
-
-    /// A terminal that keeps what is drawn on it.
-    #[derive(Debug, Clone, Default)]
-    struct Screen(Arc<Mutex<String>>);
-
-    impl indicatif::TermLike for Screen {
-        fn width(&self) -> u16 {
-            120
-        }
-        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
-            Ok(())
-        }
-        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
-            Ok(())
-        }
-        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
-            Ok(())
-        }
-        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
-            Ok(())
-        }
-        fn write_line(&self, s: &str) -> std::io::Result<()> {
-            self.write_str(&format!("{s}\n"))
-        }
-        fn write_str(&self, s: &str) -> std::io::Result<()> {
-            self.0.lock().unwrap().push_str(s);
-            Ok(())
-        }
-        fn clear_line(&self) -> std::io::Result<()> {
-            Ok(())
-        }
-        fn flush(&self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    #[test]
-    fn the_progress_bar_shows_a_whole_rate() {
-        let screen = Screen::default();
-        let target = indicatif::ProgressDrawTarget::term_like(Box::new(screen.clone()));
-        let bar = super::bar(1000, target);
-        for done in [1, 7, 313] {
-            std::thread::sleep(std::time::Duration::from_millis(60));
-            bar.set_position(done);
-        }
-        bar.abandon();
-        let drawn = screen.0.lock().unwrap().clone();
-        // The last drawing after the position, up to its ETA.
-        let last = drawn.rsplit("313/1000").next().unwrap_or_default();
-        let words: Vec<&str> = last.split_whitespace().collect();
-        let at = words.iter().position(|w| *w == "messages/s");
-        let rate = at.and_then(|i| words.get(i.checked_sub(1)?));
-        assert!(
-            rate.is_some_and(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_digit() || c == ',')),
-            "{last:?}"
-        );
-    }
-
-    #[test]
-    fn thousands() {
-        assert_eq!(super::thousands(0), "0");
-        assert_eq!(super::thousands(999), "999");
-        assert_eq!(super::thousands(12345), "12,345");
-        assert_eq!(super::thousands(1234567), "1,234,567");
-    }
 }

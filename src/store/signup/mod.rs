@@ -13,6 +13,7 @@ use super::subscriber::{clean_name, email_key, stamp, suppression_hash};
 use super::subscribers::{by_id, by_id_opt, by_key, is_suppressed};
 use super::{Status, Store, Subscriber};
 use crate::error::Result;
+use crate::id::SubscriberId;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -154,7 +155,7 @@ impl Store {
 
     /// What a genuine, unexpired confirmation token of `id` with `expires`
     /// meets; changes nothing.
-    pub fn confirmation(&self, id: i64, expires: i64) -> Result<Confirmation> {
+    pub fn confirmation(&self, id: SubscriberId, expires: i64) -> Result<Confirmation> {
         let fail = self.error();
         let Some(subscriber) = by_id_opt(self.conn(), id).map_err(&fail)? else {
             return Ok(Confirmation::Invalid);
@@ -168,7 +169,7 @@ impl Store {
     /// confirmation finds them [`Confirmation::Active`].
     pub fn confirm_signup(
         &mut self,
-        id: i64,
+        id: SubscriberId,
         expires: i64,
         now: Timestamp,
     ) -> Result<Confirmation> {
@@ -254,7 +255,7 @@ fn judge(subscriber: &Subscriber, open: Option<&Open>, expires: i64) -> Confirma
     }
 }
 
-fn open(conn: &Connection, id: i64) -> rusqlite::Result<Option<Open>> {
+fn open(conn: &Connection, id: SubscriberId) -> rusqlite::Result<Option<Open>> {
     conn.prepare_cached(
         "SELECT requested, first_expires, expires, name, consent_text, consent_ip
          FROM signups WHERE subscriber_id = ?1",
