@@ -2,7 +2,7 @@
 # The whole test suite: installs what the tests need, then runs them.
 set -euo pipefail
 cd "$(dirname "$0")"
-# Debian packages (python3-dkim, spamassassin, python3-aiosmtpd, postfix, swaks), node/npm
+# Debian packages (python3-dkim, spamassassin, python3-aiosmtpd, python3-dnslib, postfix, swaks), node/npm
 # and tests/tools/doiuse/node_modules, each only when missing.
 bash tests/tools/install.sh
 # Tells the tests that the installer ran (they still check each tool themselves).

@@ -78,6 +78,13 @@ pub enum Command {
     /// DKIM keys: make one and print the DNS record to publish
     #[command(subcommand)]
     Dkim(DkimCommand),
+    /// Print the DNS records to publish (SPF, DKIM, DMARC), or check them with --check
+    ///
+    /// The records go in the From domain's and the envelope domain's zones, one
+    /// zone-file line each, under a comment saying what it is for. Exit status
+    /// with --check: 0 all right, 1 some missing or wrong, 75 the DNS did not
+    /// answer (try again later), 2 bad config.
+    Dns(DnsArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
     /// Write man pages, gazette.1 and one per command, into DIR
@@ -166,6 +173,16 @@ pub struct KeygenArgs {
     /// Where to write the key (default: data/dkim/SELECTOR.pem)
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DnsArgs {
+    /// Look each record up and say, record by record, what is missing or wrong
+    #[arg(long)]
+    pub check: bool,
+    /// With --check: ask only this DNS server, IP:PORT (default: the system's resolvers)
+    #[arg(long, env = "GAZETTE_DNS_SERVER", value_name = "IP:PORT")]
+    pub server: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, clap::Args)]

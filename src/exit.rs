@@ -38,7 +38,8 @@ pub enum ExitStatus {
     Warnings,
     /// 1: something failed for good (a recipient refused, an invalid row).
     Failed,
-    /// 75 (EX_TEMPFAIL): some recipients were deferred; a later run retries them.
+    /// 75 (EX_TEMPFAIL): some recipients were deferred, or the DNS did not
+    /// answer; a later run retries.
     Deferred,
     /// 2: bad input, config or draft, or a refused login.
     Usage,

@@ -12,6 +12,7 @@ pub(crate) mod collect;
 pub(crate) mod commands;
 pub mod config;
 pub mod diag;
+pub mod dns;
 pub mod draft;
 pub mod error;
 pub mod exit;
@@ -56,6 +57,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Serve(args) => commands::serve::run(&open()?, args),
         Command::Archive(args) => commands::serve::archive(&open()?, args),
         Command::Dkim(DkimCommand::Keygen(args)) => commands::dkim::keygen(&open()?, args),
+        Command::Dns(args) => commands::dns::run(&open()?, args),
         Command::Import(args) => commands::import::run(&open()?, args),
     }
 }

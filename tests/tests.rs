@@ -3,6 +3,7 @@
 
 mod catalogue;
 mod compose;
+mod dns;
 mod edges;
 mod json;
 mod message;

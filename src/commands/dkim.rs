@@ -49,18 +49,13 @@ pub fn keygen(n: &Newsletter, args: KeygenArgs) -> Result<ExitStatus> {
         })?;
     file.write_all(pem.as_bytes())
         .map_err(Error::io(format!("cannot write {}", path.display())))?;
-    let quoted: Vec<String> = record
-        .as_bytes()
-        .chunks(255)
-        .map(|c| format!("\"{}\"", String::from_utf8_lossy(c)))
-        .collect();
     eprintln!(
         "gazette: wrote the private key to {} (mode 0600); keep it secret",
         path.display()
     );
     outln!(
-        "{selector}._domainkey.{domain}. IN TXT ( {} )",
-        quoted.join(" ")
+        "{}",
+        crate::dns::zone_line(&format!("{selector}._domainkey.{domain}"), &record)
     )?;
     let shown = path
         .strip_prefix(root)

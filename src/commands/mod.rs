@@ -15,6 +15,7 @@ pub mod add;
 pub mod check;
 pub mod collect;
 pub mod dkim;
+pub mod dns;
 pub mod import;
 pub mod init;
 pub mod new;

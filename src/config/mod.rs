@@ -7,6 +7,7 @@
 mod collect;
 mod delivery;
 mod dkim;
+mod dns;
 mod import;
 mod link_text;
 pub mod relay;
@@ -20,6 +21,7 @@ mod welcome;
 pub use collect::Collect;
 pub use delivery::{Delivery, Destination};
 pub use dkim::DkimKey;
+pub use dns::Dns;
 pub use import::{Import, Pattern, squash};
 pub use link_text::LinkText;
 pub use relay::{Relay, RelayError, TlsMode, is_loopback};
@@ -77,6 +79,8 @@ pub struct Config {
     pub max_lateness: jiff::SignedDuration,
     /// The web endpoint's `[serve]` table (`gazette serve`, `gazette archive`).
     pub serve: Serve,
+    /// The `[dns]` table (`gazette dns`).
+    pub dns: Dns,
     /// `gazette collect`'s feeds (`[collect]`).
     pub collect: Collect,
     /// The mail a confirmed reader gets (`[welcome]`; none without it).
@@ -246,6 +250,7 @@ impl Config {
         };
         let delivery = Delivery::read(root, &mut f, from.as_ref().map(Mailbox::domain));
         let serve = Serve::read(&mut f, name.as_ref());
+        let dns = Dns::read(&mut f);
         let collect = Collect::read(&mut f, &sections);
         let welcome = Welcome::read(&mut f, name.as_ref().map_or("", |n| n.get_ref().as_str()));
         let import = Import::read(&mut f, &sections);
@@ -281,6 +286,7 @@ impl Config {
             delivery: delivery.unwrap(),
             max_lateness: max_lateness.unwrap(),
             serve,
+            dns,
             collect,
             welcome,
             import,

@@ -161,6 +161,48 @@ pub enum Algorithm {
     Ed25519,
 }
 
+/// The DNS TXT record value for the private key in `key_file` (PKCS#8, or
+/// PKCS#1 for RSA): what `dkim keygen` printed for it, derived again from the
+/// key, so that `gazette dns` can print and check it.
+pub fn public_record(key_file: &std::path::Path) -> Result<String> {
+    use aws_lc_rs::encoding::AsDer;
+    let path = key_file.display().to_string();
+    // The config names the file: one that cannot be read is bad config.
+    let pem = crate::files::read_small(key_file)
+        .map_err(|e| Error::Input(format!("cannot read the DKIM key {path}: {e}")))?;
+    let der = PrivateKeyDer::from_pem_slice(&pem)
+        .map_err(|_| Error::Input(format!("the DKIM key {path} is not a PEM private key")))?;
+    if let PrivateKeyDer::Pkcs8(p) = &der
+        && let Ok(k) = Ed25519Key::from_pkcs8_maybe_unchecked_der(p.secret_pkcs8_der())
+    {
+        return Ok(record(Algorithm::Ed25519, &k.public_key()));
+    }
+    let pair = match &der {
+        PrivateKeyDer::Pkcs8(p) => aws_lc_rs::rsa::KeyPair::from_pkcs8(p.secret_pkcs8_der()),
+        PrivateKeyDer::Pkcs1(p) => aws_lc_rs::rsa::KeyPair::from_der(p.secret_pkcs1_der()),
+        _ => {
+            return Err(Error::Input(format!(
+                "the DKIM key {path} is not an RSA or Ed25519 key"
+            )));
+        }
+    }
+    .map_err(|_| Error::Input(format!("the DKIM key {path} is not a usable RSA key")))?;
+    let public = aws_lc_rs::signature::KeyPair::public_key(&pair)
+        .as_der()
+        .map_err(|_| Error::Input(format!("the DKIM key {path} is not a usable RSA key")))?;
+    Ok(record(Algorithm::Rsa, public.as_ref()))
+}
+
+/// The TXT record value publishing `public` (SubjectPublicKeyInfo DER for RSA,
+/// the raw 32 bytes for Ed25519, RFC 8463).
+fn record(algorithm: Algorithm, public: &[u8]) -> String {
+    let k = match algorithm {
+        Algorithm::Rsa => "rsa",
+        Algorithm::Ed25519 => "ed25519",
+    };
+    format!("v=DKIM1; k={k}; p={}", STANDARD.encode(public))
+}
+
 /// A new private key as PKCS#8 PEM, and the DNS TXT record value for it.
 pub fn generate(algorithm: Algorithm) -> Result<(String, String)> {
     use aws_lc_rs::encoding::AsDer;
@@ -174,8 +216,10 @@ pub fn generate(algorithm: Algorithm) -> Result<(String, String)> {
             let public = aws_lc_rs::signature::KeyPair::public_key(&pair)
                 .as_der()
                 .map_err(failed)?;
-            let record = format!("v=DKIM1; k=rsa; p={}", STANDARD.encode(public.as_ref()));
-            (private.as_ref().to_vec(), record)
+            (
+                private.as_ref().to_vec(),
+                record(Algorithm::Rsa, public.as_ref()),
+            )
         }
         Algorithm::Ed25519 => {
             // PKCS#8 v1 (RFC 5208, no public key inside): the form OpenSSL 3.0
@@ -187,13 +231,8 @@ pub fn generate(algorithm: Algorithm) -> Result<(String, String)> {
             let pkcs8 = pkcs8.as_ref().to_vec();
             let key = Ed25519Key::from_pkcs8_maybe_unchecked_der(&pkcs8)
                 .map_err(|_| Error::Failed("cannot generate a key".into()))?;
-            (
-                pkcs8,
-                format!(
-                    "v=DKIM1; k=ed25519; p={}",
-                    STANDARD.encode(key.public_key())
-                ),
-            )
+            let public = key.public_key();
+            (pkcs8, record(Algorithm::Ed25519, &public))
         }
     };
     Ok((pem("PRIVATE KEY", &der), record))
@@ -222,6 +261,20 @@ mod tests {
             .join(" ");
         let at = one.find(" b=").expect("a b= tag") + 3;
         one[..at].to_owned()
+    }
+
+    #[test]
+    fn the_public_record_is_derived_again_from_the_key_file() {
+        let dir = tempfile::tempdir().unwrap();
+        for algorithm in [Algorithm::Rsa, Algorithm::Ed25519] {
+            let (pem, record) = generate(algorithm).unwrap();
+            let path = dir.path().join("key.pem");
+            std::fs::write(&path, pem).unwrap();
+            assert_eq!(public_record(&path).unwrap(), record);
+        }
+        std::fs::write(dir.path().join("bad.pem"), "not a key").unwrap();
+        let err = public_record(&dir.path().join("bad.pem")).unwrap_err();
+        assert_eq!(err.status(), crate::exit::ExitStatus::Usage, "{err}");
     }
 
     #[test]

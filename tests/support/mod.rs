@@ -1,7 +1,7 @@
 //! What the test modules share: one newsletter builder ([`Newsletter`]), one
 //! way to run the binary (its `process()` and `gazette()`, under [`hygiene`]),
 //! one launcher for each SMTP server ([`SmtpServer::sink`],
-//! [`SmtpServer::aiosmtpd`]), one PKI ([`Pki`]), one HTTP client ([`Served`],
+//! [`SmtpServer::aiosmtpd`]), a DNS server ([`DnsServer`]), one PKI ([`Pki`]), one HTTP client ([`Served`],
 //! on `ureq`), and the checks several topics make.
 //!
 //! Every server listens on 127.0.0.1 on a port chosen here and is killed when
@@ -11,6 +11,7 @@ mod api;
 pub mod catalogue;
 pub mod checks;
 mod confine;
+mod dns;
 pub mod http;
 pub mod mail;
 pub mod messages;
@@ -22,6 +23,7 @@ mod process;
 pub mod smtp;
 
 pub use api::*;
+pub use dns::DnsServer;
 pub use http::Response;
 pub use mail::{angle, assert_everyone_once, unfolded_header};
 pub use newsletter::Newsletter;

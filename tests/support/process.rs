@@ -9,7 +9,11 @@ use std::time::{Duration, Instant};
 /// environment that would change where mail goes, and "now" fixed at [`NOW`]
 /// (a test may set `GAZETTE_NOW` again after this).
 pub fn hygiene(cmd: &mut Process) -> &mut Process {
-    for var in ["GAZETTE_TRANSPORT", "GAZETTE_SMTP_PASSWORD"] {
+    for var in [
+        "GAZETTE_TRANSPORT",
+        "GAZETTE_SMTP_PASSWORD",
+        "GAZETTE_DNS_SERVER",
+    ] {
         cmd.env_remove(var);
     }
     cmd.env("GAZETTE_NOW", NOW)
@@ -116,7 +120,7 @@ pub struct Script {
     pub stderr: String,
 }
 
-struct Group(Child);
+pub(super) struct Group(pub(super) Child);
 
 impl Drop for Group {
     fn drop(&mut self) {

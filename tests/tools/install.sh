@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what gazette's tests need, only when it is missing (quick when all is there):
-#   Debian packages  python3-dkim spamassassin python3-aiosmtpd postfix swaks openssl chromium
-#                    faketime (test.sh runs the suite a second time 400 days ahead)
+#   Debian packages  python3-dkim spamassassin python3-aiosmtpd python3-dnslib postfix swaks
+#                    openssl chromium faketime (test.sh runs the suite a second time 400 days
+#                    ahead)
 #                    (+ libnet-ssleay-perl, which swaks needs for STARTTLS; it is only a
 #                    Recommends of swaks, and we install without recommends)
 #   node and npm     Debian's nodejs npm, when `node` or `npm` is not on PATH
@@ -17,7 +18,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-DEBIAN_PACKAGES=(python3-dkim spamassassin python3-aiosmtpd postfix swaks libnet-ssleay-perl openssl chromium faketime)
+DEBIAN_PACKAGES=(python3-dkim spamassassin python3-aiosmtpd python3-dnslib postfix swaks libnet-ssleay-perl openssl chromium faketime)
 
 say() { echo "tests/tools/install.sh: $*" >&2; }
 die() {
@@ -98,6 +99,8 @@ fi
     die "Debian's /usr/bin/python3 cannot import dkim: install the Debian package python3-dkim"
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null ||
     die "Debian's /usr/bin/python3 cannot import aiosmtpd: install the Debian package python3-aiosmtpd"
+/usr/bin/python3 -c 'import dnslib' 2>/dev/null ||
+    die "Debian's /usr/bin/python3 cannot import dnslib: install the Debian package python3-dnslib"
 command -v spamassassin >/dev/null 2>&1 || die "spamassassin not found: install the Debian package spamassassin"
 command -v swaks >/dev/null 2>&1 || die "swaks not found: install the Debian package swaks"
 [[ -x /usr/bin/openssl ]] || die "/usr/bin/openssl missing: install the Debian package openssl"
