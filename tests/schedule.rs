@@ -332,3 +332,21 @@ fn a_send_at_that_cannot_be_read_may_be_due_and_is_said() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("has errors and was not sent"), "{stderr}");
 }
+
+#[test]
+fn due_with_no_one_to_send_to_is_silent_and_verbose_says_why() {
+    let n = Newsletter::example().at("2026-11-29T09:30:00Z");
+    let quiet = n.run(&["send", "--due"], &[]);
+    assert_eq!(
+        (quiet.code, quiet.stderr.as_str()),
+        (Some(0), ""),
+        "{quiet:?}"
+    );
+    let said = n.run(&["send", "--due", "--verbose"], &[]);
+    assert_eq!(said.code, Some(0), "{said:?}");
+    assert!(
+        said.stderr
+            .contains("issue #41 is due, but there are no active subscribers"),
+        "{said:?}"
+    );
+}

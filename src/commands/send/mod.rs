@@ -187,11 +187,18 @@ async fn list_send(
         Audience::of(store, issue, args.include_new, send.retry_before)?;
     if to_send == 0 {
         if args.due {
-            // Only deferred recipients whose backoff has not passed: nothing is due.
+            // Only deferred recipients whose backoff has not passed, or no
+            // one at all: nothing to do now, and cron hears nothing.
             if args.verbose {
-                eprintln!(
-                    "gazette: issue #{issue}: nothing is due (the deferred wait for their next attempt)"
-                );
+                if existing.is_some() {
+                    eprintln!(
+                        "gazette: issue #{issue}: nothing is due (the deferred wait for their next attempt)"
+                    );
+                } else {
+                    eprintln!(
+                        "gazette: issue #{issue} is due, but there are no active subscribers"
+                    );
+                }
             }
             return Ok(ExitStatus::Ok);
         }
