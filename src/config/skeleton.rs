@@ -95,6 +95,21 @@ title = "News"
 [[sections]]
 key = "tools"
 title = "Tools"
+
+# The mail a reader gets once their sign-up is confirmed (`gazette serve`).
+# [welcome]
+# text = """
+# Thanks for subscribing. An issue comes every Sunday.
+# """
+# send_latest = true          # also send them the latest issue
+
+# Feeds of links you save during the week, for `gazette collect`.
+# [collect]
+# feeds = ["https://bookmarks.example.net/you/saved.rss"]
+
+# Where DMARC reports go, for `gazette dns` (default: dmarc@ the From domain).
+# [dns]
+# dmarc_rua = "dmarc@news.example.org"
 "##,
         name = quote(name),
         from = quote(&from),
