@@ -15,7 +15,7 @@ pub struct Meta {
 const MAX_CHARS: usize = 300;
 
 pub fn read(html: &str, page_url: &str) -> Meta {
-    let doc = Html::parse_document(html);
+    let doc = Html::parse_document(head_of(html));
     let meta = |attr: &str, name: &str| {
         let selector =
             Selector::parse(&format!("meta[{attr}=\"{name}\"]")).expect("a valid selector");
@@ -40,6 +40,33 @@ pub fn read(html: &str, page_url: &str) -> Meta {
         description,
         canonical,
     }
+}
+
+/// The most of a page without a `<body>` or `</head>` that is parsed.
+const MAX_HEADLESS: usize = 64 * 1024;
+
+/// The part of a page that says what it is: up to its `<body>` (or the end of
+/// its `<head>`), where the title, metas and canonical link belong. The body
+/// is never parsed: tree building slows with depth, and 200,000 nested
+/// `<div>`s made `gazette add` run for minutes. A page without either is cut
+/// at [`MAX_HEADLESS`] bytes.
+fn head_of(html: &str) -> &str {
+    let lower = html.as_bytes();
+    let find = |needle: &[u8]| {
+        lower
+            .windows(needle.len())
+            .position(|w| w.eq_ignore_ascii_case(needle))
+    };
+    let end = match (find(b"</head"), find(b"<body")) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => MAX_HEADLESS.min(html.len()),
+    };
+    let mut end = end;
+    while !html.is_char_boundary(end) {
+        end -= 1;
+    }
+    &html[..end]
 }
 
 /// Whitespace collapsed, at most [`MAX_CHARS`] characters.
@@ -96,6 +123,28 @@ mod tests {
         assert_eq!(meta.title.as_deref(), Some("OG & title"));
         assert_eq!(meta.description.as_deref(), Some("OG description"));
         assert_eq!(meta.canonical, None);
+    }
+
+    #[test]
+    fn only_the_head_is_parsed() {
+        let deep = format!(
+            "<html><head><title>T</title></head><body>{}</body>",
+            "<div>".repeat(100)
+        );
+        assert_eq!(head_of(&deep), "<html><head><title>T</title>");
+        assert_eq!(
+            read(&deep, "https://a.example/").title.as_deref(),
+            Some("T")
+        );
+        let headless = format!("<title>X</title>{}", "<p>é".repeat(40_000));
+        assert!(head_of(&headless).len() <= MAX_HEADLESS);
+        assert_eq!(
+            read(&headless, "https://a.example/").title.as_deref(),
+            Some("X")
+        );
+        // A meta in the body is not read: the head is where it belongs.
+        let late = "<head></head><body><meta property=\"og:title\" content=\"late\"></body>";
+        assert_eq!(read(late, "https://a.example/").title, None);
     }
 
     #[test]

@@ -52,6 +52,10 @@ fn add_appends_the_item_with_the_pages_title_and_keeps_every_other_byte() {
 fn every_kind_of_page_still_adds_the_item_and_says_what_it_found() {
     let mut big = String::from("<html><head><title>Big page</title></head><body>");
     big.push_str(&"<p>filler</p>".repeat(300_000)); // 3.9 MB, more than the 2 MB read
+    let deep = format!(
+        "<html><head><title>Deep</title></head><body>{}</body></html>",
+        "<div>".repeat(200_000)
+    );
     let site = Site::start(vec![
         (
             "/bare",
@@ -65,6 +69,8 @@ fn every_kind_of_page_still_adds_the_item_and_says_what_it_found() {
             "/elsewhere",
             Page::html(r#"<link rel="canonical" href="https://other.example/x"><title>T</title>"#),
         ),
+        // 200,000 nested <div>s: parsing the body took minutes; only the head is read.
+        ("/deep", Page::html(&deep)),
     ]);
     let nl = example();
     for (path, said, link) in [
@@ -96,6 +102,7 @@ fn every_kind_of_page_still_adds_the_item_and_says_what_it_found() {
         ),
         // A canonical URL on another site is not trusted.
         ("/elsewhere", "title: T", site.url("/elsewhere")),
+        ("/deep", "title: Deep", site.url("/deep")),
     ] {
         let run = nl.run(&["add", "--section", "tools", &site.url(path)], &[]);
         run.assert_code(0);
@@ -107,7 +114,7 @@ fn every_kind_of_page_still_adds_the_item_and_says_what_it_found() {
         );
     }
     let draft = nl.read(EXAMPLE);
-    assert_eq!(draft.matches("[[tools]]").count(), 2 + 7, "{draft}");
+    assert_eq!(draft.matches("[[tools]]").count(), 2 + 8, "{draft}");
     nl.stderr(&["check", EXAMPLE], 0);
 }
 
