@@ -4,10 +4,8 @@
 
 use super::process::Group;
 use super::{python3, tool};
-use std::io::BufRead;
 use std::os::unix::process::CommandExt;
 use std::process::{Command as Process, Stdio};
-use std::time::Duration;
 
 /// A DNS server process answering from one zone, over UDP and TCP.
 pub struct DnsServer {
@@ -45,17 +43,8 @@ impl DnsServer {
             .stderr(log)
             .spawn()
             .unwrap();
-        let stdout = child.stdout.take().unwrap();
+        let (port, line) = super::announced_port(&mut child);
         let group = Group(child);
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let _ = tx.send(line);
-            }
-        });
-        let line = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_default();
-        let port = line.strip_prefix("PORT ").and_then(|p| p.parse().ok());
         let server = DnsServer {
             _group: group,
             port: port.unwrap_or(0),

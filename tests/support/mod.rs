@@ -84,6 +84,23 @@ pub fn is_root() -> bool {
 }
 
 /// A port on 127.0.0.1 that was free a moment ago (and nobody listens on).
+/// The port a test server of `tests/tools/` (it prints `PORT N` first on
+/// stdout) listens on, with the line it printed, for the error message.
+pub fn announced_port(child: &mut std::process::Child) -> (Option<u16>, String) {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("the server's stdout, piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    let line = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_default();
+    let port = line.strip_prefix("PORT ").and_then(|p| p.parse().ok());
+    (port, line)
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -5,7 +5,6 @@
 use super::mail::{self, Received};
 use super::pki::Pki;
 use super::{free_port, is_root, python3, require, tool};
-use std::io::BufRead;
 use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
@@ -142,16 +141,7 @@ impl SmtpServer {
             .stderr(log)
             .spawn()
             .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let _ = tx.send(line);
-            }
-        });
-        let line = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_default();
-        let port = line.strip_prefix("PORT ").and_then(|p| p.parse().ok());
+        let (port, line) = super::announced_port(&mut child);
         let mut server = SmtpServer {
             child,
             port: port.unwrap_or(0),
