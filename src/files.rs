@@ -41,6 +41,22 @@ pub fn read_small_text(path: &Path) -> std::io::Result<String> {
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
 }
 
+/// Writes `text` to `path` through a file beside it, renamed over it, so that
+/// a crash leaves the old file or the new one, never half of either (drafts
+/// that `add` edits and `import` writes). Makes the directory if missing.
+pub fn write_atomically(path: &Path, text: &str) -> crate::error::Result<()> {
+    use crate::error::Error;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(Error::io(format!("cannot create {}", dir.display())))?;
+    }
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".gazette-tmp");
+    let tmp = path.with_file_name(name);
+    std::fs::write(&tmp, text).map_err(Error::io(format!("cannot write {}", tmp.display())))?;
+    std::fs::rename(&tmp, path).map_err(Error::io(format!("cannot write {}", path.display())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

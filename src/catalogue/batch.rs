@@ -274,7 +274,7 @@ fn one(
         });
     }
     if same.is_none() {
-        write_atomically(&target, &toml)?;
+        crate::files::write_atomically(&target, &toml)?;
         drafts.insert(number, vec![target.clone()]);
     }
     if let Some(store) = store {
@@ -292,16 +292,4 @@ fn file_name(name: &str) -> String {
     Path::new(name)
         .file_name()
         .map_or_else(|| name.to_string(), |f| f.to_string_lossy().into_owned())
-}
-
-/// Writes `text` to `path` through a temporary file, so that a draft is
-/// never left half-written.
-fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(Error::io(format!("cannot create {}", dir.display())))?;
-    }
-    let tmp = path.with_extension("toml.tmp");
-    std::fs::write(&tmp, text).map_err(Error::io(format!("cannot write {}", tmp.display())))?;
-    std::fs::rename(&tmp, path).map_err(Error::io(format!("cannot write {}", path.display())))
 }

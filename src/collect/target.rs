@@ -67,7 +67,7 @@ impl Target {
         }
         let edited = append_item(&source.text, key, item)
             .map_err(|e| Error::Input(format!("{shown}: {e}")))?;
-        replace(&self.path, &edited)?;
+        crate::files::write_atomically(&self.path, &edited)?;
         Ok(Added::Yes {
             featured_in: self.featured.get(&normal).copied(),
         })
@@ -111,11 +111,4 @@ fn links_in(n: &Newsletter, path: &Path) -> Vec<String> {
         Ok(Ok(parsed)) => parsed.draft.links().iter().map(|l| l.url.clone()).collect(),
         _ => Vec::new(),
     }
-}
-
-/// Writes `text` over `path` through a file beside it, so a crash leaves the old draft or the new.
-fn replace(path: &Path, text: &str) -> Result<()> {
-    let tmp = path.with_extension("toml.gazette-tmp");
-    std::fs::write(&tmp, text).map_err(Error::io(format!("cannot write {}", tmp.display())))?;
-    std::fs::rename(&tmp, path).map_err(Error::io(format!("cannot replace {}", path.display())))
 }
