@@ -89,20 +89,11 @@ fn next_unsent(n: &Newsletter) -> Result<Option<(PathBuf, u32)>> {
 }
 
 fn featured_before(n: &Newsletter, issue: u32) -> Result<HashMap<String, u32>> {
-    let mut featured = HashMap::new();
-    for loaded in n.load_all()? {
-        let Ok(parsed) = &loaded.parsed else { continue };
-        let other = &parsed.draft;
-        if other.issue < issue {
-            for link in other.links() {
-                let entry = featured
-                    .entry(draft::normalize_url(&link.url))
-                    .or_insert(other.issue);
-                *entry = (*entry).max(other.issue);
-            }
-        }
-    }
-    Ok(featured)
+    let all = n.load_all()?;
+    let drafts: Vec<&crate::draft::Draft> = (all.iter())
+        .filter_map(|l| l.parsed.as_ref().ok().map(|p| &p.draft))
+        .collect();
+    Ok(crate::draft::lint::featured_before(issue, &drafts))
 }
 
 /// The links of the draft at `path` as it is now (none if it has errors).

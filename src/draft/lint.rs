@@ -61,10 +61,11 @@ pub fn placeholders(text: &str, draft: &Draft, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Warns about each link of `draft` already featured in an earlier issue.
-pub fn earlier_links(draft: &Draft, others: &[&Draft], diags: &mut Vec<Diagnostic>) {
+/// Every link of the drafts numbered below `issue`, normalised, with the
+/// latest issue that featured it ("already linked in issue #N").
+pub fn featured_before(issue: u32, others: &[&Draft]) -> HashMap<String, u32> {
     let mut featured: HashMap<String, u32> = HashMap::new();
-    for other in others.iter().filter(|o| o.issue < draft.issue) {
+    for other in others.iter().filter(|o| o.issue < issue) {
         for link in other.links() {
             let entry = featured
                 .entry(normalize_url(&link.url))
@@ -72,6 +73,12 @@ pub fn earlier_links(draft: &Draft, others: &[&Draft], diags: &mut Vec<Diagnosti
             *entry = (*entry).max(other.issue);
         }
     }
+    featured
+}
+
+/// Warns about each link of `draft` already featured in an earlier issue.
+pub fn earlier_links(draft: &Draft, others: &[&Draft], diags: &mut Vec<Diagnostic>) {
+    let featured = featured_before(draft.issue, others);
     for link in draft.links() {
         if let Some(issue) = featured.get(&normalize_url(&link.url)) {
             let msg = format!("`{}` was already linked in issue #{issue}", link.url);
