@@ -5,6 +5,7 @@
 //! subscriber, and sent, with the [`store`] keeping subscribers and the ledger.
 
 pub(crate) mod address;
+pub mod bounce;
 pub mod catalogue;
 pub mod cli;
 pub(crate) mod clock;

@@ -22,7 +22,8 @@ pub struct Delivery {
     pub transport: Destination,
     /// The envelope sender (Return-Path), `bounces@<from domain>` by default.
     pub envelope_from: String,
-    /// Envelope sender `bounces+{id}@domain` per subscriber, for matching bounces.
+    /// A signed envelope sender per message (`LOCAL+<issue>-<subscriber>-<mac>@DOMAIN`),
+    /// for matching what comes back: on by default with a `[bounces]` table.
     pub verp: bool,
     /// Waits before retrying a deferred recipient within a run (default 5 s, 30 s, 2 min).
     pub retry_delays: Vec<Duration>,
@@ -39,6 +40,7 @@ impl Delivery {
         root: &Path,
         f: &mut Fields<'_, '_>,
         from_domain: Option<&str>,
+        bounces_configured: bool,
     ) -> Option<Delivery> {
         let kind = f.opt_str("transport");
         let outbox = f
@@ -60,7 +62,9 @@ impl Delivery {
                         None
                     }
                 });
-        let verp = f.opt_bool("verp").is_some_and(|b| *b.get_ref());
+        let verp = f
+            .opt_bool("verp")
+            .map_or(bounces_configured, |b| *b.get_ref());
         let retry_delays = match f.take("retry_delays") {
             None => Some(vec![
                 Duration::from_secs(5),
@@ -239,6 +243,32 @@ mod tests {
             "Returns@example.org",
             "test sends carry no id"
         );
+    }
+
+    #[test]
+    fn a_bounces_table_turns_verp_on_unless_told_not_to() {
+        assert!(!config("").unwrap().delivery.verp);
+        assert!(config("[bounces]\n").unwrap().delivery.verp);
+        assert!(!config("verp = false\n[bounces]\n").unwrap().delivery.verp);
+        let b = config("[bounces]\nmaildir = [\"data/b\"]\nsoft_limit = 2\n")
+            .unwrap()
+            .bounces
+            .unwrap();
+        assert_eq!(b.maildirs, [PathBuf::from("/n/data/b")]);
+        assert_eq!((b.soft_limit, b.soft_window), (2, 5));
+        let why = |extra: &str| {
+            config(extra)
+                .unwrap_err()
+                .into_iter()
+                .map(|d| d.message)
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        assert!(why("[bounces]\nsoft_limit = 6\n").contains("more than `soft_window`"));
+        assert!(why("[bounces]\nsoft_window = 0\n").contains("1 to 100"));
+        assert!(why("[bounces]\npassword = \"hunter2\"\n").contains("never goes in the config"));
+        assert!(!why("[bounces]\npassword = \"hunter2\"\n").contains("hunter2"));
+        assert!(why("[bounces]\nimap = \"imaps://u:pw@h\"\n").contains("holds a password"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! rest of gazette never meets a missing or malformed setting. Secrets are not
 //! settings: the config may name a file holding one, never the secret itself.
 
+mod bounces;
 mod collect;
 mod delivery;
 mod dkim;
@@ -18,6 +19,7 @@ mod transport_url;
 pub mod url;
 mod welcome;
 
+pub use bounces::{Bounces, Imap, parse_imap_url};
 pub use collect::Collect;
 pub use delivery::{Delivery, Destination};
 pub use dkim::DkimKey;
@@ -87,6 +89,8 @@ pub struct Config {
     pub welcome: Option<Welcome>,
     /// How `gazette import` reads Markdown issues (`[import]`).
     pub import: Import,
+    /// Where `gazette bounces` reads reports (`[bounces]`; `None` without the table).
+    pub bounces: Option<Bounces>,
 }
 
 impl Config {
@@ -248,7 +252,13 @@ impl Config {
                 }
             },
         };
-        let delivery = Delivery::read(root, &mut f, from.as_ref().map(Mailbox::domain));
+        let bounces = Bounces::read(root, &mut f);
+        let delivery = Delivery::read(
+            root,
+            &mut f,
+            from.as_ref().map(Mailbox::domain),
+            bounces.is_some(),
+        );
         let serve = Serve::read(&mut f, name.as_ref());
         let dns = Dns::read(&mut f);
         let collect = Collect::read(&mut f, &sections);
@@ -290,6 +300,7 @@ impl Config {
             collect,
             welcome,
             import,
+            bounces,
         })
     }
 
