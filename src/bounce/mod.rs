@@ -10,6 +10,7 @@
 
 pub mod read;
 pub mod source;
+pub mod verp;
 
 /// The largest message `gazette bounces` reads; a larger one is counted as
 /// unclassified (reports are a few KB; a returned message with attachments a
