@@ -8,6 +8,7 @@
 //! source and marks them done; `process` matches a report to an issue and a
 //! subscriber and records what it changes in the store.
 
+pub mod process;
 pub mod read;
 pub mod source;
 pub mod verp;

@@ -182,34 +182,44 @@ fn soft_issues(conn: &Connection, subscriber: SubscriberId, window: u32) -> rusq
     .map(|n| n as u64)
 }
 
+/// See [`Store::delivery_by_message_id`].
+pub fn by_message_id(
+    conn: &Connection,
+    message_id: &str,
+) -> rusqlite::Result<Option<(u32, SubscriberId)>> {
+    conn.prepare_cached(
+        "SELECT issue, subscriber_id FROM deliveries WHERE message_id = ?1 LIMIT 1",
+    )?
+    .query_row([message_id], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()
+}
+
+/// See [`Store::latest_sent_to`].
+pub fn latest_sent_to(
+    conn: &Connection,
+    email: &str,
+) -> rusqlite::Result<Option<(u32, SubscriberId)>> {
+    conn.prepare_cached(
+        "SELECT d.issue, s.id FROM subscribers s JOIN deliveries d ON d.subscriber_id = s.id
+         WHERE s.email_key = ?1 AND d.state IN ('sent', 'failed')
+         ORDER BY d.issue DESC LIMIT 1",
+    )?
+    .query_row([super::email_key(email.trim())], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })
+    .optional()
+}
+
 impl Store {
     /// The issue and subscriber of the delivery whose Message-ID is `message_id`.
     pub fn delivery_by_message_id(&self, message_id: &str) -> Result<Option<(u32, SubscriberId)>> {
-        self.conn()
-            .prepare_cached(
-                "SELECT issue, subscriber_id FROM deliveries WHERE message_id = ?1 LIMIT 1",
-            )
-            .and_then(|mut s| {
-                s.query_row([message_id], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()
-            })
-            .map_err(self.error())
+        by_message_id(self.conn(), message_id).map_err(self.error())
     }
 
     /// The subscriber whose address is `email`, and the latest issue sent to
     /// them (a ledger row `sent` or `failed`), if both exist.
     pub fn latest_sent_to(&self, email: &str) -> Result<Option<(u32, SubscriberId)>> {
-        self.conn()
-            .prepare_cached(
-                "SELECT d.issue, s.id FROM subscribers s JOIN deliveries d ON d.subscriber_id = s.id
-                 WHERE s.email_key = ?1 AND d.state IN ('sent', 'failed')
-                 ORDER BY d.issue DESC LIMIT 1",
-            )
-            .and_then(|mut s| {
-                s.query_row([super::email_key(email.trim())], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()
-            })
-            .map_err(self.error())
+        latest_sent_to(self.conn(), email).map_err(self.error())
     }
 
     /// The hard bounces, soft bounces and complaints matched to `issue`
