@@ -34,6 +34,11 @@ pub enum Error {
     /// a later run can do it.
     #[error("{0}")]
     Busy(String),
+    /// A server that could not be reached or stopped answering (an IMAP
+    /// mailbox's connect or command timed out): nothing is lost, and cron's
+    /// next run tries again.
+    #[error("{0}")]
+    Unreachable(String),
     /// Anything else that went wrong while working.
     #[error("{0}")]
     Failed(String),
@@ -62,7 +67,7 @@ impl Error {
             {
                 ExitStatus::Deferred
             }
-            Error::Busy(_) => ExitStatus::Deferred,
+            Error::Busy(_) | Error::Unreachable(_) => ExitStatus::Deferred,
             Error::Io { .. } | Error::Store { .. } | Error::Failed(_) => ExitStatus::Failed,
         }
     }
