@@ -2,6 +2,17 @@
 
 use std::path::PathBuf;
 
+/// Read bounces and complaints, and stop mailing addresses that are gone
+///
+/// Each report (a delivery status notification, a plain-text bounce, a
+/// feedback-loop complaint) is matched to the delivery it answers by its signed
+/// VERP address, else gazette's Message-ID, else the failed recipient. A hard
+/// bounce makes the subscriber `bounced` and a complaint `complained` at once,
+/// both suppressed; soft bounces from soft_limit of the last soft_window issues
+/// sent make them `bounced`. Each report is recorded once: running it again
+/// changes nothing. A summary goes to stderr. Exit status: 0; 2 when a source
+/// cannot be read (named) or none is given or configured; 75 when an IMAP
+/// server cannot be reached (a later run tries again).
 #[derive(Debug, clap::Args)]
 pub struct BouncesArgs {
     /// Where to read: `-` (one message on standard input, for a pipe alias),

@@ -67,7 +67,13 @@ pub fn run(n: &Newsletter, args: BouncesArgs) -> Result<ExitStatus> {
             } else {
                 eprintln!("gazette: error: {name}: {text}");
             }
-            status = status.worst(ExitStatus::Usage);
+            // An IMAP server that did not answer is "try again later" (75);
+            // any other source that cannot be read is the user's to fix (2).
+            let this = match e {
+                Error::Unreachable(_) => ExitStatus::Deferred,
+                _ => ExitStatus::Usage,
+            };
+            status = status.worst(this);
         }
     }
     drop(target);
