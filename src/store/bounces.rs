@@ -287,7 +287,8 @@ impl Store {
         self.conn()
             .prepare_cached(
                 "SELECT text FROM (
-                     SELECT coalesce(diagnostic, status) AS text, 1 AS rank, processed AS at FROM reports
+                     SELECT coalesce(diagnostic, status, CASE kind WHEN 'complaint' THEN 'complaint (feedback report)' END)
+                         AS text, 1 AS rank, processed AS at FROM reports
                      WHERE subscriber_id = ?1 AND forged = 0 AND kind IN ('hard', 'soft', 'complaint')
                      UNION ALL
                      SELECT last_reply, 2, updated FROM deliveries

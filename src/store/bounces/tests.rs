@@ -119,6 +119,10 @@ fn a_complaint_marks_complained_suppresses_and_counts_against_the_issue() {
     assert!(s.is_suppressed("reader@example.org").unwrap());
     assert_eq!(s.issue_bounces(2).unwrap().complaints, 1);
     assert_eq!(s.issue_bounces(1).unwrap().complaints, 0);
+    assert_eq!(
+        s.last_diagnostic(1).unwrap().as_deref(),
+        Some("complaint (feedback report)")
+    );
 }
 
 #[test]
