@@ -110,6 +110,14 @@ title = "Tools"
 # Where DMARC reports go, for `gazette dns` (default: dmarc@ the From domain).
 # [dns]
 # dmarc_rua = "dmarc@news.example.org"
+
+# Where bounces and complaints come back, for `gazette bounces`. The table
+# (even empty, for a pipe alias) gives each message a signed return address,
+# bounces+ISSUE-ID-MAC@...: the mailbox must take mail for every bounces+*.
+# [bounces]
+# maildir = ["/home/newsletter/Maildir/.bounces"]
+# soft_limit = 3              # soft bounces from 3 of the last 5 issues sent
+# soft_window = 5             # end a subscription
 "##,
         name = quote(name),
         from = quote(&from),
