@@ -24,7 +24,8 @@ pub(super) struct Reply {
     pub code: Option<u16>,
     /// The enhanced status (`5.1.1`).
     pub enhanced: Option<String>,
-    /// Where the reply starts: the byte offset of its first code.
+    /// Where the reply starts: the byte offset of its basic code, else of its
+    /// enhanced one.
     pub at: Option<usize>,
 }
 
@@ -39,38 +40,49 @@ impl Reply {
 }
 
 /// The SMTP reply quoted in `text`: its basic code (the first `4xx`/`5xx`
-/// standing as a word) and its enhanced status (the one right after the
-/// basic code, else the first one anywhere), each where there is one.
+/// standing as a word) and its enhanced status: the one right after the
+/// basic code, else the first one of the basic code's class, else (with no
+/// basic code) the first one anywhere.
 pub(super) fn reply(text: &str) -> Reply {
     let b = text.as_bytes();
     let mut found = Reply::default();
-    let mut basic_end = None;
+    let (mut first, mut matching): (Option<(String, usize)>, Option<String>) = (None, None);
     let mut i = 0;
-    while i < b.len() {
+    while i < b.len() && matching.is_none() {
         if !b[i].is_ascii_digit() || (i > 0 && !boundary_before(b[i - 1])) {
             i += 1;
-            continue;
-        }
-        if let Some((code, end)) = enhanced_at(b, i) {
-            if basic_end.is_some_and(|at| text[at..i].trim_matches([' ', '-', '#']).is_empty()) {
-                found.enhanced = Some(code);
-                return found;
+        } else if let Some((code, end)) = enhanced_at(b, i) {
+            if found
+                .code
+                .is_some_and(|c| u16::from(b[i] - b'0') == c / 100)
+            {
+                matching = Some(code.clone());
             }
-            found.at.get_or_insert(i);
-            found.enhanced.get_or_insert(code);
+            first.get_or_insert((code, i));
             i = end;
-        } else if let Some(code) = basic_at(b, i) {
-            if found.code.is_none() {
-                found.code = Some(code);
-                found.at = Some(found.at.map_or(i, |at| at.min(i)));
-                basic_end = Some(i + 3);
+        } else if let Some(code) = basic_at(b, i).filter(|_| found.code.is_none()) {
+            found.code = Some(code);
+            found.at = Some(i);
+            let next = i
+                + 3
+                + b[i + 3..]
+                    .iter()
+                    .take_while(|c| matches!(c, b' ' | b'-' | b'#'))
+                    .count();
+            if let Some((adjacent, _)) = enhanced_at(b, next) {
+                found.enhanced = Some(adjacent);
+                return found;
             }
             i += 3;
         } else {
             i += 1;
         }
-        if found.code.is_some() && found.enhanced.is_some() {
-            break;
+    }
+    match found.code {
+        Some(_) => found.enhanced = matching,
+        None => {
+            found.at = first.as_ref().map(|(_, at)| *at);
+            found.enhanced = first.map(|(code, _)| code);
         }
     }
     found

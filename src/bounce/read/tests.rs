@@ -2,6 +2,7 @@
 //! and recipient as `expected.tsv` says; the details of each format in
 //! `dsn` and `notices`, the limits in `limits`.
 
+mod classify;
 mod dsn;
 mod limits;
 mod notices;
