@@ -44,6 +44,7 @@ pub(super) const CORPUS: &[(&str, &[u8])] = corpus![
     "exim-user-unknown.eml",
     "gmail-mailbox-full.eml",
     "gmail-user-unknown.eml",
+    "mdn-read-receipt.eml",
     "microsoft-ndr.eml",
     "microsoft-plain.eml",
     "postfix-delayed.eml",

@@ -213,3 +213,45 @@ fn a_dsn_cut_short_is_unclassified_even_with_its_status() {
     assert_eq!(report.kind, Kind::Unclassified);
     assert_eq!(report.delivered_to, [VERP], "the clues are kept");
 }
+
+#[test]
+fn an_mbox_from_line_before_the_headers_changes_nothing() {
+    for name in [
+        "postfix-user-unknown.eml",
+        "exim-user-unknown.eml",
+        "arf-yahoo-cfl.eml",
+    ] {
+        let mut raw = b"From MAILER-DAEMON  Tue Dec  1 09:00:07 2026\n".to_vec();
+        raw.extend(fixture(name));
+        assert_eq!(read(&raw), report(name), "{name}");
+    }
+}
+
+#[test]
+fn base64_report_parts_are_decoded() {
+    use base64::Engine as _;
+    let raw = String::from_utf8(fixture("postfix-user-unknown.eml")).unwrap();
+    let mut encoded = raw.clone();
+    for (ct, start, end) in [
+        (
+            "Content-Type: message/delivery-status\n",
+            "Reporting-MTA",
+            "\n--4Ykq",
+        ),
+        (
+            "Content-Type: message/rfc822\nContent-Transfer-Encoding: 8bit\n",
+            "Return-Path",
+            "\n--4Ykq",
+        ),
+    ] {
+        let at = encoded.find(ct).unwrap();
+        let body = at + encoded[at..].find(start).unwrap();
+        let end = body + encoded[body..].find(end).unwrap();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&encoded[body..end]);
+        let header = ct.replace("Content-Transfer-Encoding: 8bit\n", "");
+        let part = format!("{header}Content-Transfer-Encoding: base64\n\n{b64}\n");
+        encoded = format!("{}{part}{}", &encoded[..at], &encoded[end..]);
+    }
+    assert_ne!(encoded, raw);
+    assert_eq!(read(encoded.as_bytes()), read(raw.as_bytes()));
+}
