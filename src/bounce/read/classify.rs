@@ -164,16 +164,29 @@ fn full(diagnostic: Option<&str>) -> bool {
     })
 }
 
+/// Permanent failures that say nothing about the address, which are soft:
+/// the sender's address refused (5.1.7, 5.1.8), the message too large
+/// (5.2.3, 5.3.4), and every security or policy refusal (5.7.x: a blocklisted
+/// IP, spam filtering, DMARC), which would otherwise bounce every reader at a
+/// provider at once. Repeated, they still reach the soft limit.
+fn not_about_the_address(status: &str) -> bool {
+    matches!(status, "5.1.7" | "5.1.8" | "5.2.2" | "5.2.3" | "5.3.4") || status.starts_with("5.7.")
+}
+
 /// How one recipient reads: `delayed`, `relayed`, `delivered` and `expanded`
 /// are [`Kind::Delayed`]; a failure (or no action) is hard under 5.x.x, soft
-/// under 4.x.x, 5.2.2 or words of a full mailbox; a failure whose status
-/// cannot be told is unclassified.
+/// under 4.x.x, 5.2.2, [`not_about_the_address`] or words of a full mailbox;
+/// a failure whose status cannot be told is unclassified.
 pub(super) fn recipient_kind(r: &Recipient) -> Kind {
     let diagnostic = r.diagnostic.as_deref();
     match r.action.as_deref() {
         Some("delayed" | "relayed" | "delivered" | "expanded") => Kind::Delayed,
         Some("failed") | None => match r.status.as_deref().and_then(|s| s.bytes().next()) {
-            Some(b'5') if r.status.as_deref() == Some("5.2.2") || full(diagnostic) => Kind::Soft,
+            Some(b'5')
+                if r.status.as_deref().is_some_and(not_about_the_address) || full(diagnostic) =>
+            {
+                Kind::Soft
+            }
             Some(b'5') => Kind::Hard,
             Some(b'4') => Kind::Soft,
             Some(b'2') if r.action.is_none() => Kind::Delayed,

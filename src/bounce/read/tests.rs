@@ -42,6 +42,7 @@ pub(super) const CORPUS: &[(&str, &[u8])] = corpus![
     "empty.eml",
     "exim-delayed.eml",
     "exim-user-unknown.eml",
+    "gmail-blocked.eml",
     "gmail-mailbox-full.eml",
     "gmail-user-unknown.eml",
     "mdn-read-receipt.eml",

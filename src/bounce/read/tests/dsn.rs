@@ -255,3 +255,33 @@ fn base64_report_parts_are_decoded() {
     assert_ne!(encoded, raw);
     assert_eq!(read(encoded.as_bytes()), read(raw.as_bytes()));
 }
+
+/// Refusals about the sender or the message, not the address, are soft: a
+/// blocklisted IP or a DMARC failure would otherwise bounce every reader at
+/// that provider at once.
+#[test]
+fn policy_and_sender_refusals_are_soft() {
+    let report = report("gmail-blocked.eml");
+    let r = only(&report);
+    assert_eq!(
+        (r.status.as_deref(), r.smtp_code),
+        (Some("5.7.1"), Some(550))
+    );
+    assert_eq!(report.kind, Kind::Soft);
+    for status in ["5.7.26", "5.1.7", "5.1.8", "5.2.3", "5.3.4"] {
+        let report = with(
+            "postfix-user-unknown.eml",
+            "Status: 5.1.1",
+            &format!("Status: {status}"),
+        );
+        assert_eq!(report.kind, Kind::Soft, "{status}");
+    }
+    for status in ["5.0.0", "5.1.1", "5.1.10", "5.2.1", "5.4.4", "5.5.0"] {
+        let report = with(
+            "postfix-user-unknown.eml",
+            "Status: 5.1.1",
+            &format!("Status: {status}"),
+        );
+        assert_eq!(report.kind, Kind::Hard, "{status}");
+    }
+}
