@@ -173,17 +173,54 @@ fn not_about_the_address(status: &str) -> bool {
     matches!(status, "5.1.7" | "5.1.8" | "5.2.2" | "5.2.3" | "5.3.4") || status.starts_with("5.7.")
 }
 
+/// Words of a policy refusal (lower case), for a status that does not name
+/// the address (`5.0.0`, or one a basic code stood for): "blocked using
+/// zen.spamhaus.org", "rejected due to SPF policy".
+const POLICY: [&str; 14] = [
+    "spam",
+    "blocklist",
+    "blacklist",
+    "block list",
+    "black list",
+    "blocked",
+    "dnsbl",
+    "rbl",
+    "reputation",
+    "policy",
+    "dmarc",
+    "spf",
+    "dkim",
+    "unsolicited",
+];
+
+/// A status about the address itself: 5.1.x but the sender's (5.1.7,
+/// 5.1.8), and 5.2.1 (mailbox disabled).
+fn names_the_address(status: &str) -> bool {
+    (status.starts_with("5.1.") && !not_about_the_address(status)) || status == "5.2.1"
+}
+
+fn policy(diagnostic: Option<&str>) -> bool {
+    diagnostic.is_some_and(|d| {
+        let d = d.to_lowercase();
+        POLICY.iter().any(|w| d.contains(w))
+    })
+}
+
 /// How one recipient reads: `delayed`, `relayed`, `delivered` and `expanded`
 /// are [`Kind::Delayed`]; a failure (or no action) is hard under 5.x.x, soft
-/// under 4.x.x, 5.2.2, [`not_about_the_address`] or words of a full mailbox;
-/// a failure whose status cannot be told is unclassified.
+/// under 4.x.x, 5.2.2, [`not_about_the_address`], words of a full mailbox,
+/// or [`POLICY`] words under a status that does not name the address; a
+/// failure whose status cannot be told is unclassified.
 pub(super) fn recipient_kind(r: &Recipient) -> Kind {
     let diagnostic = r.diagnostic.as_deref();
     match r.action.as_deref() {
         Some("delayed" | "relayed" | "delivered" | "expanded") => Kind::Delayed,
         Some("failed") | None => match r.status.as_deref().and_then(|s| s.bytes().next()) {
             Some(b'5')
-                if r.status.as_deref().is_some_and(not_about_the_address) || full(diagnostic) =>
+                if r.status.as_deref().is_some_and(not_about_the_address)
+                    || full(diagnostic)
+                    || (policy(diagnostic)
+                        && !r.status.as_deref().is_some_and(names_the_address)) =>
             {
                 Kind::Soft
             }
