@@ -4,7 +4,7 @@
 
 use super::{CORPUS, VERP, fixture, substitute};
 use crate::bounce::read::mime::{MAX_CONTAINERS, MAX_FIELD_LINES};
-use crate::bounce::read::read;
+use crate::bounce::read::{MAX_RECIPIENTS, read};
 use crate::bounce::{Kind, MAX_DIAGNOSTIC, MAX_MESSAGE};
 use std::time::{Duration, Instant};
 
@@ -177,4 +177,34 @@ fn every_corpus_file_cut_anywhere_reads_without_panic() {
         read(&cr);
         read(&[&raw[..], &[0xe2, 0x82]].concat());
     }
+}
+
+#[test]
+fn at_most_max_recipients_are_kept() {
+    let dsn = String::from_utf8(fixture("postfix-user-unknown.eml")).unwrap();
+    let block = "Final-Recipient: rfc822; r@example.net\nAction: failed\nStatus: 5.1.1\n\n";
+    let at = dsn.find("Final-Recipient").unwrap();
+    let many = format!(
+        "{}{}{}",
+        &dsn[..at],
+        block.repeat(MAX_RECIPIENTS + 50),
+        &dsn[at..]
+    );
+    let report = read(many.as_bytes());
+    assert_eq!(
+        (report.recipients.len(), report.kind),
+        (MAX_RECIPIENTS, Kind::Hard)
+    );
+    let exim = String::from_utf8(fixture("exim-user-unknown.eml")).unwrap();
+    let list: Vec<String> = (0..MAX_RECIPIENTS + 50)
+        .map(|n| format!("r{n}@example.net"))
+        .collect();
+    let at = exim.find("\n\n").unwrap();
+    let many = format!(
+        "{}\nX-Failed-Recipients: {}{}",
+        &exim[..at],
+        list.join(", "),
+        &exim[at..]
+    );
+    assert_eq!(read(many.as_bytes()).recipients.len(), MAX_RECIPIENTS);
 }
