@@ -24,7 +24,8 @@ pub(super) struct Reply {
     pub code: Option<u16>,
     /// The enhanced status (`5.1.1`).
     pub enhanced: Option<String>,
-    /// Where the reply starts: the byte offset of its first code.
+    /// Where the reply starts: the byte offset of its basic code, else of its
+    /// enhanced one.
     pub at: Option<usize>,
 }
 
@@ -39,38 +40,49 @@ impl Reply {
 }
 
 /// The SMTP reply quoted in `text`: its basic code (the first `4xx`/`5xx`
-/// standing as a word) and its enhanced status (the one right after the
-/// basic code, else the first one anywhere), each where there is one.
+/// standing as a word) and its enhanced status: the one right after the
+/// basic code, else the first one of the basic code's class, else (with no
+/// basic code) the first one anywhere.
 pub(super) fn reply(text: &str) -> Reply {
     let b = text.as_bytes();
     let mut found = Reply::default();
-    let mut basic_end = None;
+    let (mut first, mut matching): (Option<(String, usize)>, Option<String>) = (None, None);
     let mut i = 0;
-    while i < b.len() {
+    while i < b.len() && matching.is_none() {
         if !b[i].is_ascii_digit() || (i > 0 && !boundary_before(b[i - 1])) {
             i += 1;
-            continue;
-        }
-        if let Some((code, end)) = enhanced_at(b, i) {
-            if basic_end.is_some_and(|at| text[at..i].trim_matches([' ', '-', '#']).is_empty()) {
-                found.enhanced = Some(code);
-                return found;
+        } else if let Some((code, end)) = enhanced_at(b, i) {
+            if found
+                .code
+                .is_some_and(|c| u16::from(b[i] - b'0') == c / 100)
+            {
+                matching = Some(code.clone());
             }
-            found.at.get_or_insert(i);
-            found.enhanced.get_or_insert(code);
+            first.get_or_insert((code, i));
             i = end;
-        } else if let Some(code) = basic_at(b, i) {
-            if found.code.is_none() {
-                found.code = Some(code);
-                found.at = Some(found.at.map_or(i, |at| at.min(i)));
-                basic_end = Some(i + 3);
+        } else if let Some(code) = basic_at(b, i).filter(|_| found.code.is_none()) {
+            found.code = Some(code);
+            found.at = Some(i);
+            let next = i
+                + 3
+                + b[i + 3..]
+                    .iter()
+                    .take_while(|c| matches!(c, b' ' | b'-' | b'#'))
+                    .count();
+            if let Some((adjacent, _)) = enhanced_at(b, next) {
+                found.enhanced = Some(adjacent);
+                return found;
             }
             i += 3;
         } else {
             i += 1;
         }
-        if found.code.is_some() && found.enhanced.is_some() {
-            break;
+    }
+    match found.code {
+        Some(_) => found.enhanced = matching,
+        None => {
+            found.at = first.as_ref().map(|(_, at)| *at);
+            found.enhanced = first.map(|(code, _)| code);
         }
     }
     found
@@ -152,16 +164,66 @@ fn full(diagnostic: Option<&str>) -> bool {
     })
 }
 
+/// Permanent failures that say nothing about the address, which are soft:
+/// the sender's address refused (5.1.7, 5.1.8), the message too large
+/// (5.2.3, 5.3.4), and every security or policy refusal (5.7.x: a blocklisted
+/// IP, spam filtering, DMARC), which would otherwise bounce every reader at a
+/// provider at once. Repeated, they still reach the soft limit.
+fn not_about_the_address(status: &str) -> bool {
+    matches!(status, "5.1.7" | "5.1.8" | "5.2.2" | "5.2.3" | "5.3.4") || status.starts_with("5.7.")
+}
+
+/// Words of a policy refusal (lower case), for a status that does not name
+/// the address (`5.0.0`, or one a basic code stood for): "blocked using
+/// zen.spamhaus.org", "rejected due to SPF policy".
+const POLICY: [&str; 14] = [
+    "spam",
+    "blocklist",
+    "blacklist",
+    "block list",
+    "black list",
+    "blocked",
+    "dnsbl",
+    "rbl",
+    "reputation",
+    "policy",
+    "dmarc",
+    "spf",
+    "dkim",
+    "unsolicited",
+];
+
+/// A status about the address itself: 5.1.x but the sender's (5.1.7,
+/// 5.1.8), and 5.2.1 (mailbox disabled).
+fn names_the_address(status: &str) -> bool {
+    (status.starts_with("5.1.") && !not_about_the_address(status)) || status == "5.2.1"
+}
+
+fn policy(diagnostic: Option<&str>) -> bool {
+    diagnostic.is_some_and(|d| {
+        let d = d.to_lowercase();
+        POLICY.iter().any(|w| d.contains(w))
+    })
+}
+
 /// How one recipient reads: `delayed`, `relayed`, `delivered` and `expanded`
 /// are [`Kind::Delayed`]; a failure (or no action) is hard under 5.x.x, soft
-/// under 4.x.x, 5.2.2 or words of a full mailbox; a failure whose status
-/// cannot be told is unclassified.
+/// under 4.x.x, 5.2.2, [`not_about_the_address`], words of a full mailbox,
+/// or [`POLICY`] words under a status that does not name the address; a
+/// failure whose status cannot be told is unclassified.
 pub(super) fn recipient_kind(r: &Recipient) -> Kind {
     let diagnostic = r.diagnostic.as_deref();
     match r.action.as_deref() {
         Some("delayed" | "relayed" | "delivered" | "expanded") => Kind::Delayed,
         Some("failed") | None => match r.status.as_deref().and_then(|s| s.bytes().next()) {
-            Some(b'5') if r.status.as_deref() == Some("5.2.2") || full(diagnostic) => Kind::Soft,
+            Some(b'5')
+                if r.status.as_deref().is_some_and(not_about_the_address)
+                    || full(diagnostic)
+                    || (policy(diagnostic)
+                        && !r.status.as_deref().is_some_and(names_the_address)) =>
+            {
+                Kind::Soft
+            }
             Some(b'5') => Kind::Hard,
             Some(b'4') => Kind::Soft,
             Some(b'2') if r.action.is_none() => Kind::Delayed,

@@ -14,6 +14,13 @@ use mail_parser::{MessageParser, MessagePart, MimeHeaders, PartType};
 /// dropped. A report holds fewer than ten; more is read as headers only.
 pub(super) const MAX_CONTAINERS: usize = 128;
 
+/// The most lines that look like header fields (`name:` at the start) a
+/// message may hold to be parsed: mail-parser keeps every header field of
+/// every part, about a hundred bytes each, so sixteen megabytes of `a:` lines
+/// would take over half a gigabyte. A report holds a few hundred; more is
+/// read as headers only.
+pub(super) const MAX_FIELD_LINES: usize = 200_000;
+
 /// The most MIME parts of a message looked at; the rest are skipped.
 pub(super) const MAX_PARTS: usize = 200;
 
@@ -34,7 +41,7 @@ pub(super) struct Tree {
     pub report_type: Option<String>,
     /// The root is a multipart whose closing delimiter never comes (the
     /// message was cut short), or the message holds more than
-    /// [`MAX_CONTAINERS`]: it is not read as a report.
+    /// [`MAX_CONTAINERS`] or [`MAX_FIELD_LINES`]: it is not read as a report.
     pub truncated: bool,
     /// Bodies of `message/delivery-status` and `message/global-delivery-status` parts.
     pub dsn: Vec<String>,
@@ -59,7 +66,7 @@ pub(super) fn walk(raw: &[u8]) -> Tree {
         headers: fields::header_block(raw),
         ..Tree::default()
     };
-    if containers(raw) > MAX_CONTAINERS {
+    if containers(raw) > MAX_CONTAINERS || field_lines(raw) > MAX_FIELD_LINES {
         tree.truncated = true;
         return tree;
     }
@@ -153,6 +160,21 @@ fn containers(raw: &[u8]) -> usize {
                 at >= word.len() && raw[at - word.len()..at].eq_ignore_ascii_case(word)
             };
             before(b"multipart") || before(b"message")
+        })
+        .count()
+}
+
+/// How many lines of `raw` start with a field name and a colon.
+fn field_lines(raw: &[u8]) -> usize {
+    std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', raw).map(|at| at + 1))
+        .filter(|&start| {
+            let line = &raw[start..raw.len().min(start + 80)];
+            let name = line
+                .iter()
+                .take_while(|b| b.is_ascii_graphic() && **b != b':')
+                .count();
+            name > 0 && line.get(name) == Some(&b':')
         })
         .count()
 }

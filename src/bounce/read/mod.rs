@@ -10,7 +10,8 @@
 //! else the auto-reply marks; else [`Kind::Unclassified`]. A multipart
 //! message whose closing delimiter is missing was cut short and is
 //! unclassified, whatever it holds; so is one nested too deep to read
-//! safely (more than [`mime::MAX_CONTAINERS`] MIME containers). The list of recognised formats, with a
+//! safely (more than [`mime::MAX_CONTAINERS`] MIME containers) or holding
+//! more header-like lines than [`mime::MAX_FIELD_LINES`]. The list of recognised formats, with a
 //! sample of each, is `tests/fixtures/bounces/README.md`.
 //!
 //! Limits (each a constant here or in the room it bounds): mail-parser's own

@@ -65,13 +65,20 @@ const DELAYED: [&str; 6] = [
 
 /// Reads `text` as a notice, if the message looks like one.
 pub(super) fn read(headers: &[Field], subject: Option<&str>, text: &str) -> Option<Notice> {
-    let failed = fields::get(headers, "x-failed-recipients");
+    let failed_field = |f: &&Field| f.name == "x-failed-recipients";
+    let failed: Vec<String> = headers
+        .iter()
+        .filter(failed_field)
+        .flat_map(|f| fields::addresses(&f.value))
+        .take(MAX_RECIPIENTS)
+        .collect();
+    let has_failed = headers.iter().any(|f| failed_field(&f));
     let from = fields::get(headers, "from")
         .unwrap_or("")
         .to_ascii_lowercase();
     let subject = subject.unwrap_or("").to_lowercase();
     let head = fields::cut(text, 8 * 1024).to_lowercase();
-    let notice = failed.is_some()
+    let notice = has_failed
         || from.contains("mailer-daemon")
         || from.contains("postmaster")
         || from.contains("mail delivery")
@@ -80,12 +87,12 @@ pub(super) fn read(headers: &[Field], subject: Option<&str>, text: &str) -> Opti
     if !notice {
         return None;
     }
-    let permanent = failed.is_some() || head.contains("permanent") || head.contains("failed:");
+    let permanent = has_failed || head.contains("permanent") || head.contains("failed:");
     let delayed =
         !permanent && (subject.contains("delay") || DELAYED.iter().any(|w| head.contains(w)));
     let (notice_text, copy) = split_copy(text);
     let mut recipients = blocks(notice_text, headers);
-    for address in failed.map(fields::addresses).unwrap_or_default() {
+    for address in failed {
         if recipients.len() < MAX_RECIPIENTS
             && !recipients
                 .iter()

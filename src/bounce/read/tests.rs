@@ -2,6 +2,7 @@
 //! and recipient as `expected.tsv` says; the details of each format in
 //! `dsn` and `notices`, the limits in `limits`.
 
+mod classify;
 mod dsn;
 mod limits;
 mod notices;
@@ -41,8 +42,10 @@ pub(super) const CORPUS: &[(&str, &[u8])] = corpus![
     "empty.eml",
     "exim-delayed.eml",
     "exim-user-unknown.eml",
+    "gmail-blocked.eml",
     "gmail-mailbox-full.eml",
     "gmail-user-unknown.eml",
+    "mdn-read-receipt.eml",
     "microsoft-ndr.eml",
     "microsoft-plain.eml",
     "postfix-delayed.eml",

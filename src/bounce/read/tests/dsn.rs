@@ -213,3 +213,111 @@ fn a_dsn_cut_short_is_unclassified_even_with_its_status() {
     assert_eq!(report.kind, Kind::Unclassified);
     assert_eq!(report.delivered_to, [VERP], "the clues are kept");
 }
+
+#[test]
+fn an_mbox_from_line_before_the_headers_changes_nothing() {
+    for name in [
+        "postfix-user-unknown.eml",
+        "exim-user-unknown.eml",
+        "arf-yahoo-cfl.eml",
+    ] {
+        let mut raw = b"From MAILER-DAEMON  Tue Dec  1 09:00:07 2026\n".to_vec();
+        raw.extend(fixture(name));
+        assert_eq!(read(&raw), report(name), "{name}");
+    }
+}
+
+#[test]
+fn base64_report_parts_are_decoded() {
+    use base64::Engine as _;
+    let raw = String::from_utf8(fixture("postfix-user-unknown.eml")).unwrap();
+    let mut encoded = raw.clone();
+    for (ct, start, end) in [
+        (
+            "Content-Type: message/delivery-status\n",
+            "Reporting-MTA",
+            "\n--4Ykq",
+        ),
+        (
+            "Content-Type: message/rfc822\nContent-Transfer-Encoding: 8bit\n",
+            "Return-Path",
+            "\n--4Ykq",
+        ),
+    ] {
+        let at = encoded.find(ct).unwrap();
+        let body = at + encoded[at..].find(start).unwrap();
+        let end = body + encoded[body..].find(end).unwrap();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&encoded[body..end]);
+        let header = ct.replace("Content-Transfer-Encoding: 8bit\n", "");
+        let part = format!("{header}Content-Transfer-Encoding: base64\n\n{b64}\n");
+        encoded = format!("{}{part}{}", &encoded[..at], &encoded[end..]);
+    }
+    assert_ne!(encoded, raw);
+    assert_eq!(read(encoded.as_bytes()), read(raw.as_bytes()));
+}
+
+/// Refusals about the sender or the message, not the address, are soft: a
+/// blocklisted IP or a DMARC failure would otherwise bounce every reader at
+/// that provider at once.
+#[test]
+fn policy_and_sender_refusals_are_soft() {
+    let report = report("gmail-blocked.eml");
+    let r = only(&report);
+    assert_eq!(
+        (r.status.as_deref(), r.smtp_code),
+        (Some("5.7.1"), Some(550))
+    );
+    assert_eq!(report.kind, Kind::Soft);
+    for status in ["5.7.26", "5.1.7", "5.1.8", "5.2.3", "5.3.4"] {
+        let report = with(
+            "postfix-user-unknown.eml",
+            "Status: 5.1.1",
+            &format!("Status: {status}"),
+        );
+        assert_eq!(report.kind, Kind::Soft, "{status}");
+    }
+    for status in ["5.0.0", "5.1.1", "5.1.10", "5.2.1", "5.4.4", "5.5.0"] {
+        let report = with(
+            "postfix-user-unknown.eml",
+            "Status: 5.1.1",
+            &format!("Status: {status}"),
+        );
+        assert_eq!(report.kind, Kind::Hard, "{status}");
+    }
+}
+
+/// Without a status that names the address, a diagnostic about a blocklist,
+/// spam or the sender's authentication is a policy refusal too.
+#[test]
+fn vague_statuses_with_policy_words_are_soft() {
+    let raw = String::from_utf8(fixture("postfix-user-unknown.eml")).unwrap();
+    let diagnostic = format!(
+        "Diagnostic-Code: smtp; 550 5.1.1 <{RCPT}>: Recipient address rejected:\n    User unknown in virtual mailbox table"
+    );
+    assert!(raw.contains(&diagnostic));
+    let read_with = |status: &str, text: &str| {
+        let changed = raw
+            .replace("Status: 5.1.1", &format!("Status: {status}"))
+            .replace(&diagnostic, &format!("Diagnostic-Code: smtp; {text}"));
+        read(changed.as_bytes()).kind
+    };
+    let listed =
+        "554 Service unavailable; Client host [198.51.100.7] blocked using zen.spamhaus.org";
+    assert_eq!(read_with("5.0.0", listed), Kind::Soft);
+    assert_eq!(
+        read_with("5.0.0", "550 Message rejected due to SPF policy"),
+        Kind::Soft
+    );
+    assert_eq!(
+        read_with(
+            "5.0.0",
+            "550 Requested action not taken: mailbox unavailable"
+        ),
+        Kind::Hard
+    );
+    // A status that names the address wins over the words.
+    assert_eq!(
+        read_with("5.1.1", "550 5.1.1 no such user (spam trap?)"),
+        Kind::Hard
+    );
+}

@@ -3,8 +3,8 @@
 //! cut at many offsets.
 
 use super::{CORPUS, VERP, fixture, substitute};
-use crate::bounce::read::mime::MAX_CONTAINERS;
-use crate::bounce::read::read;
+use crate::bounce::read::mime::{MAX_CONTAINERS, MAX_FIELD_LINES};
+use crate::bounce::read::{MAX_RECIPIENTS, read};
 use crate::bounce::{Kind, MAX_DIAGNOSTIC, MAX_MESSAGE};
 use std::time::{Duration, Instant};
 
@@ -95,14 +95,45 @@ fn a_sixteen_megabyte_line_anywhere() {
 
 #[test]
 fn a_hundred_thousand_header_fields() {
-    let mut raw = String::new();
+    let mut raw = format!("To: {VERP}\n");
     for n in 0..100_000 {
         raw.push_str(&format!("X-Filler-{n}: value {n}\n"));
     }
-    raw.push_str(&format!("To: {VERP}\nSubject: Out of office\n\nAway.\n"));
+    raw.push_str("Subject: Out of office\n\nAway.\n");
     let (report, took) = timed(raw.into_bytes());
     assert!(took < Duration::from_secs(20), "{took:?}");
-    let _ = report;
+    assert_eq!(
+        report.kind,
+        Kind::AutoReply,
+        "the subject after them is read"
+    );
+    assert_eq!(report.delivered_to, [VERP]);
+    // 100,000 one-byte fields keep memory bounded: at most MAX_FIELDS are kept.
+    let tiny = "a:\n".repeat(MAX_MESSAGE / 3);
+    let (report, took) = timed(tiny.into_bytes());
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert_eq!(report.kind, Kind::Unclassified);
+}
+
+/// Past MAX_FIELD_LINES header-like lines a message is not handed to
+/// mail-parser, which keeps every field (sixteen megabytes of `a:` lines took
+/// 700 MB before this limit, 30 MB after).
+#[test]
+fn too_many_field_lines_are_not_parsed() {
+    let dsn = String::from_utf8(fixture("postfix-user-unknown.eml")).unwrap();
+    let at = dsn.find("From: The Weekly Gazette").unwrap();
+    let with = |n: usize| format!("{}{}{}", &dsn[..at], "X-Filler: 1\n".repeat(n), &dsn[at..]);
+    assert_eq!(
+        read(with(MAX_FIELD_LINES - 100).as_bytes()).kind,
+        Kind::Hard
+    );
+    let report = read(with(MAX_FIELD_LINES + 1).as_bytes());
+    assert_eq!(report.kind, Kind::Unclassified);
+    assert_eq!(
+        report.delivered_to,
+        [VERP],
+        "the report's own fields are kept"
+    );
 }
 
 /// Reading grows linearly: four times the input takes well under sixteen
@@ -146,4 +177,34 @@ fn every_corpus_file_cut_anywhere_reads_without_panic() {
         read(&cr);
         read(&[&raw[..], &[0xe2, 0x82]].concat());
     }
+}
+
+#[test]
+fn at_most_max_recipients_are_kept() {
+    let dsn = String::from_utf8(fixture("postfix-user-unknown.eml")).unwrap();
+    let block = "Final-Recipient: rfc822; r@example.net\nAction: failed\nStatus: 5.1.1\n\n";
+    let at = dsn.find("Final-Recipient").unwrap();
+    let many = format!(
+        "{}{}{}",
+        &dsn[..at],
+        block.repeat(MAX_RECIPIENTS + 50),
+        &dsn[at..]
+    );
+    let report = read(many.as_bytes());
+    assert_eq!(
+        (report.recipients.len(), report.kind),
+        (MAX_RECIPIENTS, Kind::Hard)
+    );
+    let exim = String::from_utf8(fixture("exim-user-unknown.eml")).unwrap();
+    let list: Vec<String> = (0..MAX_RECIPIENTS + 50)
+        .map(|n| format!("r{n}@example.net"))
+        .collect();
+    let at = exim.find("\n\n").unwrap();
+    let many = format!(
+        "{}\nX-Failed-Recipients: {}{}",
+        &exim[..at],
+        list.join(", "),
+        &exim[at..]
+    );
+    assert_eq!(read(many.as_bytes()).recipients.len(), MAX_RECIPIENTS);
 }
