@@ -13,6 +13,7 @@ pub mod checks;
 mod confine;
 mod dns;
 pub mod http;
+pub mod imap;
 pub mod mail;
 pub mod messages;
 pub mod mutate;
