@@ -5,6 +5,9 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+mod bounces;
+pub use bounces::BouncesArgs;
+
 /// Compose, check, render and deliver a curated links newsletter.
 ///
 /// A newsletter lives in a directory holding `config/gazette.toml`, `drafts/*.toml`
@@ -69,6 +72,17 @@ pub enum Command {
     Send(SendArgs),
     /// Show how each issue's send stands: sent, deferred, failed, pending
     Status(StatusArgs),
+    /// Read bounces and complaints, and stop mailing addresses that are gone
+    ///
+    /// Each report (a delivery status notification, a plain-text bounce, a
+    /// feedback-loop complaint) is matched to the delivery it answers by its signed
+    /// VERP address, else gazette's Message-ID, else the failed recipient. A hard
+    /// bounce makes the subscriber `bounced` and a complaint `complained` at once,
+    /// both suppressed; soft bounces from soft_limit of the last soft_window issues
+    /// sent make them `bounced`. Each report is recorded once: running it again
+    /// changes nothing. A summary goes to stderr. Exit status: 0, or 2 when a
+    /// source cannot be read (named) or none is given or configured.
+    Bounces(BouncesArgs),
     /// List drafts with their send_at (in the config's time zone and UTC) and state
     Schedule(ScheduleArgs),
     /// Serve one-click unsubscribe, double opt-in sign-up and the issue archive over HTTP

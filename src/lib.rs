@@ -54,6 +54,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Subscribers(args) => commands::subscribers::run(&open()?, args),
         Command::Send(args) => commands::send::run(&open()?, args),
         Command::Status(args) => commands::status::run(&open()?, args),
+        Command::Bounces(args) => commands::bounces::run(&open()?, args),
         Command::Schedule(args) => commands::schedule::run(&open()?, args),
         Command::Serve(args) => commands::serve::run(&open()?, args),
         Command::Archive(args) => commands::serve::archive(&open()?, args),

@@ -8,8 +8,10 @@
 //! source and marks them done; `process` matches a report to an issue and a
 //! subscriber and records what it changes in the store.
 
+pub mod process;
 pub mod read;
 pub mod source;
+pub mod verp;
 
 /// The largest message `gazette bounces` reads; a larger one is counted as
 /// unclassified (reports are a few KB; a returned message with attachments a

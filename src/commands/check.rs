@@ -6,6 +6,7 @@ use crate::draft::Draft;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::newsletter::{Glimpse, Loaded, Newsletter, glimpse_of};
+use crate::store::bounces::COMPLAINT_WARNING;
 
 pub fn run(n: &Newsletter, args: CheckArgs) -> Result<ExitStatus> {
     let config = &n.config;
@@ -52,6 +53,14 @@ pub fn run(n: &Newsletter, args: CheckArgs) -> Result<ExitStatus> {
     }
     errors += diags.iter().filter(|d| d.is_error()).count();
     warnings += diags.iter().filter(|d| !d.is_error()).count();
+    if let Some(warning) = complaint_warning(n)? {
+        eprintln!("gazette: warning: {warning}\n  hint: {COMPLAINT_HINT}");
+        warnings += 1;
+        findings.push(serde_json::json!({
+            "file": null, "line": null, "column": null, "severity": "warning",
+            "message": warning, "hint": COMPLAINT_HINT,
+        }));
+    }
     let drafts = chosen.len();
     if args.json {
         let value = serde_json::json!({
@@ -73,6 +82,28 @@ pub fn run(n: &Newsletter, args: CheckArgs) -> Result<ExitStatus> {
     } else {
         ExitStatus::Ok
     })
+}
+
+const COMPLAINT_HINT: &str = "Gmail and Yahoo want complaints under 0.3%: before the next send, \
+    check that everyone on the list asked to be, and that the unsubscribe link is easy to find";
+
+/// A warning when the latest issue sent drew complaints from over 0.1% of
+/// those it was sent to (`gazette bounces` records them).
+fn complaint_warning(n: &Newsletter) -> Result<Option<String>> {
+    if !n.config.database.exists() {
+        return Ok(None);
+    }
+    let Some((issue, complaints, sent)) = n.reader()?.latest_complaints()? else {
+        return Ok(None);
+    };
+    let rate = complaints as f64 / sent as f64;
+    Ok((rate > COMPLAINT_WARNING).then(|| {
+        format!(
+            "issue #{issue}, the latest sent, drew {complaints} complaint{} from {sent} sent ({:.2}%), over 0.1%",
+            if complaints == 1 { "" } else { "s" },
+            rate * 100.0
+        )
+    }))
 }
 
 /// An error when another draft has the same issue number, naming it.

@@ -12,6 +12,7 @@ macro_rules! outln {
 }
 
 pub mod add;
+pub mod bounces;
 pub mod check;
 pub mod collect;
 pub mod dkim;

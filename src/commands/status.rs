@@ -4,6 +4,7 @@ use crate::cli::StatusArgs;
 use crate::error::Result;
 use crate::exit::ExitStatus;
 use crate::newsletter::Newsletter;
+use crate::store::bounces::{COMPLAINT_WARNING, IssueBounces};
 
 pub fn run(n: &Newsletter, args: StatusArgs) -> Result<ExitStatus> {
     let config = &n.config;
@@ -62,6 +63,9 @@ pub fn run(n: &Newsletter, args: StatusArgs) -> Result<ExitStatus> {
             "incomplete"
         };
         let problems = store.problems(record.issue)?;
+        let b = store.issue_bounces(record.issue)?;
+        let rate = b.complaint_rate(c.sent);
+        let too_many = rate.is_some_and(|r| r > COMPLAINT_WARNING);
         if args.json {
             let mut counts = serde_json::to_value(&c).unwrap_or_default();
             counts["last_attempt"] = super::json_time(c.last_attempt);
@@ -70,6 +74,10 @@ pub fn run(n: &Newsletter, args: StatusArgs) -> Result<ExitStatus> {
                 "counts": counts, "started": super::json_time(Some(record.started)),
                 "completed": super::json_time(record.completed),
                 "problems": problems,
+                "bounces": {
+                    "hard": b.hard, "soft": b.soft, "complaints": b.complaints,
+                    "complaint_rate": rate, "complaint_warning": too_many,
+                },
             }));
             continue;
         }
@@ -90,6 +98,24 @@ pub fn run(n: &Newsletter, args: StatusArgs) -> Result<ExitStatus> {
             c.skipped,
             when(c.last_attempt)
         )?;
+        if b != IssueBounces::default() {
+            let rate = rate.map_or_else(String::new, |r| {
+                format!(" ({:.2}% of those sent)", r * 100.0)
+            });
+            outln!(
+                "  bounced {} hard, {} soft; {} complaint{}{rate}",
+                b.hard,
+                b.soft,
+                b.complaints,
+                if b.complaints == 1 { "" } else { "s" }
+            )?;
+        }
+        if too_many {
+            outln!(
+                "  warning: the complaint rate is over 0.1%; Gmail and Yahoo want it under 0.3%: \
+                 check who is on the list and that they asked to be"
+            )?;
+        }
         for p in problems {
             let code = p.code.map_or_else(String::new, |c| format!("{c} "));
             let reply = p.reply.strip_prefix(&code).unwrap_or(&p.reply);

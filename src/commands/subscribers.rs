@@ -111,14 +111,30 @@ fn forget(store: &mut Store, email: &str, now: Timestamp) -> Result<ExitStatus> 
 fn list(store: &Store, status: Option<Status>, json: bool) -> Result<ExitStatus> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let fail = Error::io("cannot write to standard output");
+    // Those who bounced or complained, with the last thing a receiver said.
+    let gone = |s: Status| matches!(s, Status::Bounced | Status::Complained);
     store.each(status, |s| {
+        let diagnostic = if gone(s.status) {
+            store.last_diagnostic(s.id)?
+        } else {
+            None
+        };
         let written = if json {
-            serde_json::to_writer(&mut out, &to_json(&s))
+            let mut value = to_json(&s);
+            if gone(s.status) {
+                value["last_diagnostic"] = diagnostic.into();
+            }
+            serde_json::to_writer(&mut out, &value)
                 .map_err(std::io::Error::from)
                 .and_then(|()| out.write_all(b"\n"))
         } else {
             let name = s.name.as_deref().unwrap_or("");
-            writeln!(out, "{}\t{}\t{}\t{name}", s.id, s.email, s.status)
+            let line = format!("{}\t{}\t{}\t{name}", s.id, s.email, s.status);
+            match (status.is_some_and(gone), diagnostic) {
+                (true, Some(d)) => writeln!(out, "{line}\t{d}"),
+                (true, None) => writeln!(out, "{line}\t-"),
+                _ => writeln!(out, "{line}"),
+            }
         };
         written.map_err(Error::io("cannot write to standard output"))
     })?;

@@ -10,7 +10,7 @@ pub mod dkim;
 mod template;
 pub mod token;
 
-use crate::config::Config;
+use crate::config::{Config, Delivery};
 use crate::error::Result;
 use crate::id::SubscriberId;
 use crate::render::Rendered;
@@ -143,6 +143,23 @@ impl Factory {
     /// The list id tokens and Message-IDs are made under (`None` when transactional).
     pub fn list_id(&self) -> Option<&str> {
         self.list.as_ref().map(|l| l.list_id.as_str())
+    }
+
+    /// The envelope sender of `subscriber`'s message: with `verp`, for an
+    /// issue's list message, its signed VERP address (`bounce::verp`);
+    /// otherwise (welcome mails, test sends, `verp = false`) `envelope_from`.
+    pub fn envelope_sender(&self, delivery: &Delivery, subscriber: SubscriberId) -> String {
+        match &self.list {
+            Some(l) if delivery.verp && l.kind == Kind::List && l.issue > 0 => {
+                crate::bounce::verp::address(
+                    &l.secret,
+                    &delivery.envelope_from,
+                    l.issue,
+                    subscriber,
+                )
+            }
+            _ => delivery.envelope_from.clone(),
+        }
     }
 
     /// Whether messages are DKIM-signed.

@@ -88,6 +88,16 @@ impl Secret {
         mac
     }
 
+    /// HMAC-SHA256 of `payload` under a `purpose` label of the caller's own
+    /// (no list id): for signed values made outside this module, such as the
+    /// VERP envelope sender (`bounce::verp`).
+    pub(crate) fn sign(&self, purpose: &[u8], payload: &[u8]) -> [u8; 32] {
+        self.mac(purpose, "", payload)
+            .finalize()
+            .into_bytes()
+            .into()
+    }
+
     /// The unsubscribe token of `subscriber` on the list `list_id`.
     pub fn unsubscribe_token(&self, list_id: &str, subscriber: SubscriberId) -> String {
         let payload = payload(list_id, subscriber);

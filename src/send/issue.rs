@@ -107,7 +107,7 @@ pub async fn test_message(
         return Ok(None);
     }
     let envelope = Envelope {
-        from: config.delivery.envelope_sender(None),
+        from: config.delivery.envelope_from.clone(),
         to: mailbox.address.clone(),
     };
     Ok(Some(transport.send(&envelope, buf).await))

@@ -293,7 +293,7 @@ impl Worker {
             }
             Built::Message(message_id) => {
                 let envelope = Envelope {
-                    from: self.delivery.envelope_sender(Some(id)),
+                    from: self.factory.envelope_sender(&self.delivery, id),
                     to: p.email.clone(),
                 };
                 (self.route.transport.send(&envelope, buf).await, message_id)

@@ -123,7 +123,7 @@ impl Mailer {
         };
         Ok(Mailer {
             routes,
-            envelope_from: config.delivery.envelope_sender(None),
+            envelope_from: config.delivery.envelope_from.clone(),
             signers,
             retry: RetryPolicy::new(&config.delivery.retry_delays),
         })

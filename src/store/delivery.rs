@@ -6,7 +6,7 @@ use super::Store;
 use crate::error::Result;
 use crate::id::SubscriberId;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 
 /// Where one recipient of a send stands; stored as its lowercase name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -202,8 +202,11 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
     let mut bounce = tx.prepare_cached(
         "UPDATE subscribers SET status = 'bounced', unsubscribed = ?2 WHERE id = ?1 AND status = 'active'",
     )?;
-    let stamp =
-        crate::store::subscriber::stamp(jiff::Timestamp::from_second(now).unwrap_or_default());
+    // A 5.1.x refusal also puts the address on the suppression list, so that
+    // an import cannot bring a dead address back (issue 12).
+    let mut email = tx.prepare_cached("SELECT email FROM subscribers WHERE id = ?1")?;
+    let at = jiff::Timestamp::from_second(now).unwrap_or_default();
+    let stamp = crate::store::subscriber::stamp(at);
     for u in updates {
         // (subscriber, state, attempts added, code, reply, Message-ID, next attempt)
         let (id, new_state, attempt, code, reply, message_id, next_attempt) = match u {
@@ -254,6 +257,11 @@ fn apply(tx: &Transaction<'_>, issue: u32, updates: &[Update], now: i64) -> rusq
             } => {
                 if *bounced {
                     bounce.execute(params![subscriber_id, stamp])?;
+                    let address: Option<String> =
+                        email.query_row([subscriber_id], |r| r.get(0)).optional()?;
+                    if let Some(address) = address {
+                        super::subscribers::suppress(tx, &address, at)?;
+                    }
                 }
                 (
                     subscriber_id,

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     super::catalogue::MIGRATION,
     super::ledger::FIRST_ATTEMPT,
     ATTRIBUTES,
+    super::bounces::MIGRATION,
 ];
 
 /// 8: a subscriber's attributes as another list kept them (listmonk's

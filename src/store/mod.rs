@@ -6,6 +6,7 @@
 //! migrations; `subscribers` holds the subscriber queries, `import` and
 //! `export` the CSV, `ledger` who got which issue.
 
+pub mod bounces;
 pub mod catalogue;
 pub mod collected;
 mod delivery;

@@ -317,7 +317,7 @@ pub(super) fn by_id(conn: &Connection, id: SubscriberId) -> rusqlite::Result<Sub
     by_id_opt(conn, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
 }
 
-fn set_status(
+pub(crate) fn set_status(
     conn: &Connection,
     id: SubscriberId,
     status: Status,

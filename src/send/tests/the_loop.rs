@@ -166,3 +166,30 @@ async fn a_refused_login_aborts_the_run_and_fails_no_one() {
         .collect();
     assert_eq!(got, expected);
 }
+
+/// With `verp`, each list message's envelope sender is its own signed VERP
+/// address (issue 12), which `bounce::verp` recognises as that delivery.
+#[tokio::test]
+async fn with_verp_each_envelope_sender_names_its_delivery_signed() {
+    use crate::bounce::verp::{Verdict, check};
+    let mut f = Fixture::new(3);
+    f.config.delivery.verp = true;
+    let stub = Arc::new(Stub::new("one"));
+    let report = f
+        .send(vec![route(&stub, 1)], false, &mut Stop::never())
+        .await;
+    assert_eq!(report.sent, 3);
+    let secret = Secret::new(b"0123456789abcdef0123456789abcdef", "test").unwrap();
+    let from = f.config.delivery.envelope_from.clone();
+    let mut named: Vec<_> = (stub.received().iter())
+        .map(|(e, _)| check(&secret, &from, &e.from))
+        .collect();
+    named.sort_by_key(|v| format!("{v:?}"));
+    let expected: Vec<_> = (1..=3)
+        .map(|subscriber| Verdict::Genuine {
+            issue: ISSUE,
+            subscriber,
+        })
+        .collect();
+    assert_eq!(named, expected);
+}

@@ -1,0 +1,168 @@
+//! The matching order, on an in-memory store: VERP, then Message-ID, then
+//! the failed recipient; a forged VERP ends it.
+
+use super::*;
+use crate::store::Store;
+use crate::store::ledger::Update;
+
+const T: i64 = 1_800_000_000;
+const FROM: &str = "bounces@news.example.org";
+
+fn secret() -> Secret {
+    Secret::new(b"0123456789abcdef0123456789abcdef", "test").unwrap()
+}
+
+/// reader@ (1) and other@ (2), both sent issues 1 and 2.
+fn store() -> Store {
+    let mut s = Store::open_in_memory().unwrap();
+    let at = Timestamp::from_second(T).unwrap();
+    for email in ["reader@example.org", "other@example.org"] {
+        s.add(email, None, "cli", false, at).unwrap();
+    }
+    for issue in 1..=2 {
+        s.begin_send(issue, "s", "l.example", T, false).unwrap();
+        let updates: Vec<Update> = (1..=2)
+            .map(|id| Update::Sent {
+                subscriber_id: id,
+                code: Some(250),
+                reply: "250 ok".into(),
+                message_id: format!("gz.{issue}.{id}@news.example.org"),
+            })
+            .collect();
+        s.record(issue, &updates, T).unwrap();
+    }
+    s
+}
+
+fn rules<'a>(secret: &'a Secret, to: Option<&'a str>) -> Rules<'a> {
+    Rules {
+        secret,
+        envelope_from: FROM,
+        soft_limit: 3,
+        soft_window: 5,
+        to,
+    }
+}
+
+fn failed(address: &str) -> Recipient {
+    Recipient {
+        address: Some(address.into()),
+        action: Some("failed".into()),
+        status: Some("5.1.1".into()),
+        kind: Kind::Hard,
+        ..Recipient::default()
+    }
+}
+
+fn hard(delivered_to: Vec<String>, ids: Vec<String>, rcpt: &str) -> Report {
+    Report {
+        kind: Kind::Hard,
+        recipients: vec![failed(rcpt)],
+        delivered_to,
+        original_message_ids: ids,
+        ..Report::default()
+    }
+}
+
+fn matched(issue: u32, subscriber: SubscriberId, how: Matched) -> Match {
+    Match {
+        issue: Some(issue),
+        subscriber: Some(subscriber),
+        matched: how,
+        forged: false,
+    }
+}
+
+fn find_in(s: &Store, rules: &Rules<'_>, r: &Report) -> Match {
+    find(s.conn(), rules, r, r.recipients.first()).unwrap()
+}
+
+#[test]
+fn verp_comes_first_then_the_message_id_then_the_recipient() {
+    let (s, k) = (store(), secret());
+    let rules = rules(&k, None);
+    let verp = verp::address(&k, FROM, 2, 1);
+    let other_id = "<gz.1.2@news.example.org>".to_string();
+    // All three clues, each naming someone else: VERP wins.
+    let r = hard(
+        vec![verp.clone()],
+        vec![other_id.clone()],
+        "other@example.org",
+    );
+    assert_eq!(find_in(&s, &rules, &r), matched(2, 1, Matched::Verp));
+    // Without the VERP, the Message-ID (in angle brackets or not).
+    let r = hard(vec![FROM.into()], vec![other_id], "reader@example.org");
+    assert_eq!(find_in(&s, &rules, &r), matched(1, 2, Matched::MessageId));
+    // Without either, the recipient, to the latest issue sent them.
+    let r = hard(vec![], vec!["<elsewhere@x>".into()], "Reader@Example.org");
+    assert_eq!(find_in(&s, &rules, &r), matched(2, 1, Matched::Recipient));
+    // A recipient who is not a subscriber matches nothing.
+    let r = hard(vec![], vec![], "stranger@example.org");
+    assert_eq!(find_in(&s, &rules, &r).matched, Matched::None);
+}
+
+#[test]
+fn the_returned_return_path_and_the_command_line_address_are_verp_clues() {
+    let (s, k) = (store(), secret());
+    let mut r = hard(vec![], vec![], "nobody@example.org");
+    r.original_return_path = Some(format!("<{}>", verp::address(&k, FROM, 1, 2)));
+    assert_eq!(
+        find_in(&s, &rules(&k, None), &r),
+        matched(1, 2, Matched::Verp)
+    );
+    let r = hard(vec![FROM.into()], vec![], "nobody@example.org");
+    let to = verp::address(&k, FROM, 2, 2);
+    assert_eq!(
+        find_in(&s, &rules(&k, Some(&to)), &r),
+        matched(2, 2, Matched::Verp)
+    );
+}
+
+#[test]
+fn a_forged_verp_never_falls_back_to_the_other_clues() {
+    let (s, k) = (store(), secret());
+    let genuine = verp::address(&k, FROM, 2, 1);
+    let forged = genuine.replace("+2-1-", "+2-2-");
+    let r = hard(
+        vec![forged],
+        vec!["gz.2.2@news.example.org".into()],
+        "other@example.org",
+    );
+    let m = find_in(&s, &rules(&k, None), &r);
+    assert_eq!(
+        m,
+        Match {
+            issue: None,
+            subscriber: None,
+            matched: Matched::None,
+            forged: true
+        }
+    );
+    // A genuine address beside a forged one is still a genuine match.
+    let r = hard(
+        vec![genuine.replace("+2-1-", "+2-2-"), genuine],
+        vec![],
+        "x@y",
+    );
+    assert_eq!(
+        find_in(&s, &rules(&k, None), &r),
+        matched(2, 1, Matched::Verp)
+    );
+}
+
+#[test]
+fn a_cut_message_is_unclassified_keyed_by_its_hash_and_recorded_once() {
+    let (s, k) = (store(), secret());
+    let now = Timestamp::from_second(T).unwrap();
+    let raw = b"Subject: whatever\r\n\r\nthe first 16 MiB";
+    let out = process(s.conn(), &rules(&k, None), raw, true, "here", now).unwrap();
+    assert_eq!(out.class, Class::Unclassified);
+    assert!(
+        out.key.starts_with("sha256:") && out.key.len() == 71,
+        "{}",
+        out.key
+    );
+    assert_eq!(out.applied, Applied::Recorded { changed: None });
+    let again = process(s.conn(), &rules(&k, None), raw, true, "here", now).unwrap();
+    assert_eq!(again.applied, Applied::AlreadyRecorded);
+}

@@ -1,0 +1,252 @@
+//! `gazette bounces [SOURCE...]`: every message of each source processed
+//! (`bounce::process`), each in its own transaction, marked done once
+//! recorded; a line per subscriber changed, `--json` lines per report, and
+//! the summary on stderr. With `--dry-run` every report is processed inside
+//! one transaction that is rolled back, and every message is left as it was.
+
+use crate::bounce::process::{Class, Outcome, Rules, process};
+use crate::bounce::source::{self, Done, Message, Spec};
+use crate::cli::BouncesArgs;
+use crate::error::{Error, Result};
+use crate::exit::ExitStatus;
+use crate::message::token::Secret;
+use crate::newsletter::Newsletter;
+use crate::store::Store;
+use crate::store::bounces::Applied;
+use std::collections::HashMap;
+use std::path::Path;
+
+pub fn run(n: &Newsletter, args: BouncesArgs) -> Result<ExitStatus> {
+    let config = &n.config;
+    let specs = specs(n, &args)?;
+    let secret = Secret::load(config)?;
+    let bounces = config.bounces.clone().unwrap_or_default();
+    let rules = Rules {
+        secret: &secret,
+        envelope_from: &config.delivery.envelope_from,
+        soft_limit: bounces.soft_limit,
+        soft_window: bounces.soft_window,
+        to: args.to.as_deref(),
+    };
+    let now = crate::clock::now()?;
+    let mut store = n.store()?;
+    let fail = store.error();
+    let mut tally = Tally::default();
+    let mut status = ExitStatus::Ok;
+    let mut target = if args.dry_run {
+        Target::Dry(store.write()?)
+    } else {
+        Target::Real(&mut store)
+    };
+    for spec in &specs {
+        let mut inner: Option<Error> = None;
+        let read = source::each(spec, &mut |message| {
+            let done = (|| -> Result<Done> {
+                let outcome = target.process(&rules, &message, now, &fail)?;
+                show(&outcome, &args, now)?;
+                tally.count(&outcome);
+                Ok(if args.dry_run {
+                    Done::Leave
+                } else {
+                    Done::Recorded
+                })
+            })();
+            done.map_err(|e| {
+                inner = Some(e);
+                Error::Failed("stopped".into())
+            })
+        });
+        if let Some(e) = inner {
+            return Err(e);
+        }
+        if let Err(e) = read {
+            let text = e.to_string();
+            let name = spec.name();
+            if text.contains(&name) {
+                eprintln!("gazette: error: {text}");
+            } else {
+                eprintln!("gazette: error: {name}: {text}");
+            }
+            status = status.worst(ExitStatus::Usage);
+        }
+    }
+    drop(target);
+    eprintln!("{}", tally.summary(args.dry_run));
+    Ok(status)
+}
+
+/// Where reports are recorded: the store, a transaction per report; or, in a
+/// dry run, one transaction rolled back when it is dropped.
+enum Target<'a> {
+    Real(&'a mut Store),
+    Dry(rusqlite::Transaction<'a>),
+}
+
+impl Target<'_> {
+    fn process(
+        &mut self,
+        rules: &Rules<'_>,
+        m: &Message,
+        now: jiff::Timestamp,
+        fail: &impl Fn(rusqlite::Error) -> Error,
+    ) -> Result<Outcome> {
+        let run = |conn: &rusqlite::Connection| {
+            process(conn, rules, &m.raw, m.truncated, &m.origin, now).map_err(fail)
+        };
+        match self {
+            Target::Dry(tx) => run(tx),
+            Target::Real(store) => {
+                let tx = store.write()?;
+                let outcome = run(&tx)?;
+                tx.commit().map_err(fail)?;
+                Ok(outcome)
+            }
+        }
+    }
+}
+
+/// The sources named, or the configured ones.
+fn specs(n: &Newsletter, args: &BouncesArgs) -> Result<Vec<Spec>> {
+    let configured = n.config.bounces.as_ref();
+    if args.sources.is_empty() {
+        let specs = configured.map(Spec::configured).unwrap_or_default();
+        if specs.is_empty() {
+            return Err(Error::Input(
+                "no source to read: name one (`gazette bounces -` reads one message on standard input), \
+                 or set `maildir`, `mbox` or `imap` in the config's [bounces] table"
+                    .into(),
+            ));
+        }
+        return Ok(specs);
+    }
+    args.sources.iter().map(|s| spec(n, s)).collect()
+}
+
+fn spec(n: &Newsletter, arg: &Path) -> Result<Spec> {
+    let text = arg.to_string_lossy();
+    if text == "-" {
+        return Ok(Spec::Stdin);
+    }
+    if text.starts_with("imap://") || text.starts_with("imaps://") {
+        let mut imap = crate::config::parse_imap_url(&text)
+            .map_err(|why| Error::Input(format!("`{text}` {why}")))?;
+        if let Some(c) = n.config.bounces.as_ref().and_then(|b| b.imap.as_ref()) {
+            imap.password_file.clone_from(&c.password_file);
+            imap.ca_file.clone_from(&c.ca_file);
+        }
+        return Ok(Spec::Imap(imap));
+    }
+    let path = n.resolve(arg);
+    match std::fs::metadata(&path) {
+        Ok(m) if m.is_dir() => Ok(Spec::Maildir(path)),
+        Ok(_) => Ok(Spec::Mbox(path)),
+        Err(e) => Err(Error::Input(format!("cannot read {}: {e}", path.display()))),
+    }
+}
+
+/// The human line of a report that changed someone, or its `--json` line.
+fn show(o: &Outcome, args: &BouncesArgs, now: jiff::Timestamp) -> Result<()> {
+    let changed = o.changed();
+    if args.json {
+        let r = o.recipient.as_ref();
+        let value = serde_json::json!({
+            "origin": o.origin,
+            "key": o.key,
+            "kind": o.report.kind.name(),
+            "class": class_name(o.class),
+            "status": r.and_then(|r| r.status.clone()),
+            "smtp_code": r.and_then(|r| r.smtp_code),
+            "diagnostic": r.and_then(|r| r.diagnostic.clone()),
+            "recipient": r.and_then(|r| r.address.clone()),
+            "issue": o.found.issue,
+            "subscriber_id": o.found.subscriber,
+            "matched": o.found.matched.as_str(),
+            "forged": o.found.forged,
+            "changed": changed.map(|s| s.as_str()),
+            "already_recorded": o.applied == Applied::AlreadyRecorded,
+            "dry_run": args.dry_run,
+            "processed": super::json_time(Some(now.as_second())),
+        });
+        return outln!("{value}");
+    }
+    let (Some(new), Some(id)) = (changed, o.found.subscriber) else {
+        return Ok(());
+    };
+    let would = if args.dry_run {
+        "would become"
+    } else {
+        "is now"
+    };
+    let why = (o.recipient.as_ref())
+        .and_then(|r| r.diagnostic.as_deref().or(r.status.as_deref()))
+        .map_or_else(String::new, |d| format!(": {d}"));
+    let issue = o
+        .found
+        .issue
+        .map_or_else(String::new, |i| format!(" of issue #{i}"));
+    outln!(
+        "subscriber {id} {would} {new} ({} report{issue}, matched by {}{why})",
+        class_name(o.class),
+        o.found.matched.as_str()
+    )
+}
+
+fn class_name(c: Class) -> &'static str {
+    match c {
+        Class::Hard => "hard",
+        Class::Soft => "soft",
+        Class::Complaint => "complaint",
+        Class::Ignored => "ignored",
+        Class::Unclassified => "unclassified",
+        Class::Forged => "forged",
+    }
+}
+
+/// The counts of the summary line.
+#[derive(Default)]
+struct Tally {
+    read: u64,
+    already: u64,
+    classes: HashMap<&'static str, u64>,
+    changed: u64,
+}
+
+impl Tally {
+    fn count(&mut self, o: &Outcome) {
+        self.read += 1;
+        if o.applied == Applied::AlreadyRecorded {
+            self.already += 1;
+            return;
+        }
+        *self.classes.entry(class_name(o.class)).or_default() += 1;
+        self.changed += u64::from(o.changed().is_some());
+    }
+
+    fn summary(&self, dry_run: bool) -> String {
+        let c = |k: &str| self.classes.get(k).copied().unwrap_or(0);
+        let plural =
+            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let changed = if dry_run {
+            format!(
+                "{} would change (dry run: nothing changed)",
+                plural(self.changed, "subscriber", "subscribers")
+            )
+        } else {
+            format!(
+                "{} changed",
+                plural(self.changed, "subscriber", "subscribers")
+            )
+        };
+        format!(
+            "gazette: bounces: read {}: {} hard, {} soft, {}, {} ignored, {} unclassified, {} forged, {} already recorded; {changed}",
+            plural(self.read, "report", "reports"),
+            c("hard"),
+            c("soft"),
+            plural(c("complaint"), "complaint", "complaints"),
+            c("ignored"),
+            c("unclassified"),
+            c("forged"),
+            self.already,
+        )
+    }
+}
