@@ -67,7 +67,9 @@ pub fn run(n: &Newsletter, args: BouncesArgs) -> Result<ExitStatus> {
             } else {
                 eprintln!("gazette: error: {name}: {text}");
             }
-            status = status.worst(ExitStatus::Usage);
+            // 2 for a source that cannot be read; 75 for a server that
+            // could not be reached or stalled (cron's next run tries again).
+            status = status.worst(e.status());
         }
     }
     drop(target);
@@ -128,13 +130,16 @@ fn spec(n: &Newsletter, arg: &Path) -> Result<Spec> {
         return Ok(Spec::Stdin);
     }
     if text.starts_with("imap://") || text.starts_with("imaps://") {
-        let mut imap = crate::config::parse_imap_url(&text)
-            .map_err(|why| Error::Input(format!("`{text}` {why}")))?;
-        if let Some(c) = n.config.bounces.as_ref().and_then(|b| b.imap.as_ref()) {
+        // Spec::from_arg's error never repeats a password written in the URL.
+        let mut spec = Spec::from_arg(&text)?;
+        if let (Spec::Imap(imap), Some(c)) = (
+            &mut spec,
+            n.config.bounces.as_ref().and_then(|b| b.imap.as_ref()),
+        ) {
             imap.password_file.clone_from(&c.password_file);
             imap.ca_file.clone_from(&c.ca_file);
         }
-        return Ok(Spec::Imap(imap));
+        return Ok(spec);
     }
     let path = n.resolve(arg);
     match std::fs::metadata(&path) {
