@@ -373,3 +373,6 @@ async fn seen(session: &mut Session, url: &str, uids: &[u32], timeout: Duration)
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
