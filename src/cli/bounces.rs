@@ -17,8 +17,9 @@ pub struct BouncesArgs {
     #[arg(long)]
     pub json: bool,
     /// The address the message was delivered to, as the mail server knows it
-    /// (a pipe alias: Postfix's $RECIPIENT, Exim's $local_part$local_part_suffix@$domain);
-    /// a signed VERP address here matches the report to its delivery
-    #[arg(long, value_name = "ADDRESS")]
+    /// (a pipe alias; Exim: $local_part$local_part_suffix@$domain); a signed VERP
+    /// address here matches the report to its delivery [default: RECIPIENT from the
+    /// environment, which Postfix's local delivery sets]
+    #[arg(long, value_name = "ADDRESS", env = "RECIPIENT", hide_env = true)]
     pub to: Option<String>,
 }

@@ -231,6 +231,10 @@ fn mutated_configs_never_crash_and_every_error_is_located() {
         };
         // What later stages make of the settings.
         config.archive_url(u32::MAX);
+        let secret = crate::support::Secret::new(crate::support::SECRET.as_bytes(), "t").unwrap();
+        let from = &config.delivery.envelope_from;
+        let verp = gazette::bounce::verp::address(&secret, from, u32::MAX, i64::MAX);
+        gazette::bounce::verp::check(&secret, from, &verp);
         for url in [None, Some("smtp://127.0.0.1:2525"), Some("outbox:///tmp/x")] {
             if let Ok(Destination::Smtp(relays)) = config.delivery.transport_with(url, &root) {
                 for relay in relays {
