@@ -80,8 +80,9 @@ pub enum Command {
     /// bounce makes the subscriber `bounced` and a complaint `complained` at once,
     /// both suppressed; soft bounces from soft_limit of the last soft_window issues
     /// sent make them `bounced`. Each report is recorded once: running it again
-    /// changes nothing. A summary goes to stderr. Exit status: 0, or 2 when a
-    /// source cannot be read (named) or none is given or configured.
+    /// changes nothing. A summary goes to stderr. Exit status: 0; 2 when a source
+    /// cannot be read (named) or none is given or configured; 75 when an IMAP
+    /// server cannot be reached (a later run tries again).
     Bounces(BouncesArgs),
     /// List drafts with their send_at (in the config's time zone and UTC) and state
     Schedule(ScheduleArgs),

@@ -2,6 +2,7 @@
 //! in `support/`.
 
 mod bounce_sources;
+mod bounces;
 mod catalogue;
 mod compose;
 mod dns;

@@ -58,7 +58,7 @@ pub struct Match {
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub origin: String,
-    /// The report's Message-ID, else `sha256:` and the message's digest.
+    /// What makes it the same report: see [`key`].
     pub key: String,
     pub report: Report,
     /// The recipient block the report is about (its status and diagnostic).
@@ -95,10 +95,7 @@ pub fn process(
         // unclassified and the run goes on.
         std::panic::catch_unwind(|| read::read(raw)).unwrap_or_default()
     };
-    let key = match &report.message_id {
-        Some(id) if !id.trim().is_empty() => id.trim().to_string(),
-        _ => format!("sha256:{}", hex(&Sha256::digest(raw))),
-    };
+    let key = key(report.message_id.as_deref(), raw);
     let recipient = (report.recipients.iter())
         .find(|r| r.kind == report.kind)
         .or(report.recipients.first())
@@ -143,6 +140,30 @@ pub fn process(
         found,
         applied,
     })
+}
+
+/// What makes two messages the same report: its Message-ID with a digest of
+/// its body (line ends aside), so that a report delivered twice, or an mbox
+/// read twice, is one report, while two reports that share a Message-ID (some
+/// systems reuse them) stay two; a report without a Message-ID is the
+/// SHA-256 of the whole message.
+pub fn key(message_id: Option<&str>, raw: &[u8]) -> String {
+    let digest = |bytes: &[u8]| {
+        let mut h = Sha256::new();
+        for chunk in bytes.split(|&b| b == b'\r') {
+            h.update(chunk);
+        }
+        hex(&h.finalize())
+    };
+    match message_id.map(str::trim).filter(|id| !id.is_empty()) {
+        Some(id) => {
+            let body = (raw.windows(2).position(|w| w == b"\n\n"))
+                .or_else(|| raw.windows(4).position(|w| w == b"\r\n\r\n"))
+                .map_or(&raw[..0], |at| &raw[at..]);
+            format!("{id} {}", &digest(body)[..16])
+        }
+        None => format!("sha256:{}", hex(&Sha256::digest(raw))),
+    }
 }
 
 /// The delivery `report` answers, in the order the module documents.

@@ -8,6 +8,7 @@
 //! its test ends; a missing tool fails the test, naming its package.
 
 mod api;
+pub mod bounces;
 pub mod catalogue;
 pub mod checks;
 mod confine;

@@ -166,3 +166,21 @@ fn a_cut_message_is_unclassified_keyed_by_its_hash_and_recorded_once() {
     let again = process(s.conn(), &rules(&k, None), raw, true, "here", now).unwrap();
     assert_eq!(again.applied, Applied::AlreadyRecorded);
 }
+
+#[test]
+fn the_same_report_again_has_the_same_key_and_another_with_its_message_id_not() {
+    let report = b"Received: by mx1\r\nMessage-ID: <r@mx>\r\n\r\nFinal-Recipient: rfc822; a@b\r\n";
+    let again =
+        b"Received: by mx2\nReceived: by mx1\nMessage-ID: <r@mx>\n\nFinal-Recipient: rfc822; a@b\n";
+    let other = b"Message-ID: <r@mx>\r\n\r\nFinal-Recipient: rfc822; c@d\r\n";
+    let k = key(Some("r@mx"), report);
+    assert!(k.starts_with("r@mx "), "{k}");
+    assert_eq!(
+        key(Some("r@mx"), again),
+        k,
+        "delivered again, or stored with LF"
+    );
+    assert_ne!(key(Some("r@mx"), other), k);
+    assert!(key(None, report).starts_with("sha256:"));
+    assert_ne!(key(None, report), key(None, again));
+}

@@ -1,0 +1,8 @@
+//! `gazette bounces`: reports read from standard input, Maildir and mbox,
+//! matched to their deliveries and applied; and the whole loop, from a send
+//! with signed VERP to the next issue leaving out who bounced or complained.
+
+mod corpus;
+mod end_to_end;
+mod sources;
+mod stdin;
