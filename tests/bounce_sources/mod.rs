@@ -2,4 +2,5 @@
 //! the corpus through every source by `gazette bounces`.
 
 mod command;
+mod corpus;
 mod imap;

@@ -123,6 +123,28 @@ impl Dovecot {
         python(&client_script(APPEND), &args, b"");
     }
 
+    /// Puts each message in INBOX as a local delivery does, a file written
+    /// into the Maildir Dovecot serves (any bytes at all, which APPEND would
+    /// refuse: NULs, an empty message); returns their UIDs, in order.
+    pub fn deliver(&self, messages: &[&[u8]]) -> Vec<u32> {
+        let files = tempfile::tempdir().unwrap();
+        let maildir = self.dir.path().join("mail").join(USER);
+        let port = self.imaps.to_string();
+        let mut args: Vec<PathBuf> = vec![port.into(), maildir];
+        for (i, raw) in messages.iter().enumerate() {
+            let path = files.path().join(format!("{i:04}"));
+            std::fs::write(&path, raw).unwrap();
+            args.push(path);
+        }
+        let args: Vec<&Path> = args.iter().map(PathBuf::as_path).collect();
+        let out = python(&client_script(DELIVER), &args, b"");
+        String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|uid| uid.parse().unwrap())
+            .collect()
+    }
+
     /// Every message in INBOX: its UID and whether it is `\Seen`, by UID.
     pub fn flags(&self) -> Vec<(u32, bool)> {
         let port = self.imaps.to_string();
@@ -157,6 +179,21 @@ const APPEND: &str = "for path in sys.argv[2:]:\n    \
     flags = '(\\\\Seen)' if path.endswith('seen') else None\n    \
     typ, data = m.append('INBOX', flags, None, open(path, 'rb').read())\n    \
     assert typ == 'OK', data";
+
+/// Selecting INBOX makes Dovecot create the Maildir; each file is moved
+/// into `new/` (owned as Dovecot's mail process runs), and a NOOP makes
+/// Dovecot give it the next UID.
+const DELIVER: &str = "import os, shutil\n\
+    m.select('INBOX')\n\
+    st = os.stat(os.path.join(sys.argv[2], 'cur'))\n\
+    for i, path in enumerate(sys.argv[3:]):\n    \
+    tmp = os.path.join(sys.argv[2], 'tmp', 'gazette-test-%d' % i)\n    \
+    shutil.copyfile(path, tmp)\n    \
+    os.chown(tmp, st.st_uid, st.st_gid)\n    \
+    os.rename(tmp, os.path.join(sys.argv[2], 'new', '%010d.M%d.test' % (1796000000 + i, i)))\n    \
+    m.noop()\n    \
+    typ, data = m.uid('SEARCH', 'ALL')\n    \
+    print(max(int(u) for u in data[0].split()))";
 
 const FLAGS: &str = "m.select('INBOX', readonly=True)\n\
     typ, data = m.uid('FETCH', '1:*', '(UID FLAGS)')\n\
