@@ -1,6 +1,7 @@
 //! Integration tests, one binary with a module per topic; what they share is
 //! in `support/`.
 
+mod bounce_sources;
 mod bounces;
 mod catalogue;
 mod compose;

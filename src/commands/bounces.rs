@@ -67,8 +67,9 @@ pub fn run(n: &Newsletter, args: BouncesArgs) -> Result<ExitStatus> {
             } else {
                 eprintln!("gazette: error: {name}: {text}");
             }
-            // An IMAP server that did not answer is "try again later" (75);
-            // any other source that cannot be read is the user's to fix (2).
+            // An IMAP server that did not answer or stalled is "try again
+            // later" (75); any other source that cannot be read, an I/O
+            // error included, is the user's to fix (2).
             let this = match e {
                 Error::Unreachable(_) => ExitStatus::Deferred,
                 _ => ExitStatus::Usage,
@@ -134,13 +135,16 @@ fn spec(n: &Newsletter, arg: &Path) -> Result<Spec> {
         return Ok(Spec::Stdin);
     }
     if text.starts_with("imap://") || text.starts_with("imaps://") {
-        let mut imap = crate::config::parse_imap_url(&text)
-            .map_err(|why| Error::Input(format!("`{text}` {why}")))?;
-        if let Some(c) = n.config.bounces.as_ref().and_then(|b| b.imap.as_ref()) {
+        // Spec::from_arg's error never repeats a password written in the URL.
+        let mut spec = Spec::from_arg(&text)?;
+        if let (Spec::Imap(imap), Some(c)) = (
+            &mut spec,
+            n.config.bounces.as_ref().and_then(|b| b.imap.as_ref()),
+        ) {
             imap.password_file.clone_from(&c.password_file);
             imap.ca_file.clone_from(&c.ca_file);
         }
-        return Ok(Spec::Imap(imap));
+        return Ok(spec);
     }
     let path = n.resolve(arg);
     match std::fs::metadata(&path) {

@@ -14,6 +14,7 @@ pub mod checks;
 mod confine;
 mod dns;
 pub mod http;
+pub mod imap;
 pub mod mail;
 pub mod messages;
 pub mod mutate;

@@ -13,6 +13,7 @@ pub fn hygiene(cmd: &mut Process) -> &mut Process {
         "GAZETTE_TRANSPORT",
         "GAZETTE_SMTP_PASSWORD",
         "GAZETTE_DNS_SERVER",
+        "GAZETTE_IMAP_PASSWORD",
     ] {
         cmd.env_remove(var);
     }

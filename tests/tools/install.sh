@@ -2,7 +2,7 @@
 # Installs what gazette's tests need, only when it is missing (quick when all is there):
 #   Debian packages  python3-dkim spamassassin python3-aiosmtpd python3-dnslib postfix swaks
 #                    openssl chromium faketime (test.sh runs the suite a second time 400 days
-#                    ahead)
+#                    ahead) dovecot-imapd (the bounce tests' IMAP server)
 #                    (+ libnet-ssleay-perl, which swaks needs for STARTTLS; it is only a
 #                    Recommends of swaks, and we install without recommends)
 #   node and npm     Debian's nodejs npm, when `node` or `npm` is not on PATH
@@ -10,7 +10,8 @@
 #   tests/tools/browser/node_modules  (playwright-core, driving /usr/bin/chromium) likewise
 # Postfix is installed for its smtp-sink and smtp-source programs only: it is preseeded as
 # "No configuration", service starts are refused while installing, and if it runs after
-# all it is stopped, so nothing listens on port 25.
+# all it is stopped, so nothing listens on port 25. Dovecot likewise: the tests start their
+# own, with a throwaway config on free ports; the system's is stopped if its install ran it.
 #
 # Run by test.sh; may be run by itself. Exits non-zero, naming the package, when an
 # install fails. Works from any directory, as root (or with passwordless sudo).
@@ -18,7 +19,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-DEBIAN_PACKAGES=(python3-dkim spamassassin python3-aiosmtpd python3-dnslib postfix swaks libnet-ssleay-perl openssl chromium faketime)
+DEBIAN_PACKAGES=(python3-dkim spamassassin python3-aiosmtpd python3-dnslib postfix swaks libnet-ssleay-perl openssl chromium faketime dovecot-imapd)
 
 say() { echo "tests/tools/install.sh: $*" >&2; }
 die() {
@@ -91,6 +92,10 @@ if ((${#missing[@]} > 0)); then
             "${sudo[@]}" postfix stop >/dev/null 2>&1 || say "warning: postfix stop failed"
         fi
     fi
+    if [[ " ${missing[*]} " == *" dovecot-imapd "* ]] && [[ -e /run/dovecot/master.pid ]]; then
+        say "the system's Dovecot was started by its install: stopping it"
+        "${sudo[@]}" doveadm stop >/dev/null 2>&1 || say "warning: doveadm stop failed"
+    fi
 fi
 
 # Check that what was installed (or was there) works.
@@ -106,6 +111,9 @@ command -v swaks >/dev/null 2>&1 || die "swaks not found: install the Debian pac
 [[ -x /usr/bin/openssl ]] || die "/usr/bin/openssl missing: install the Debian package openssl"
 for prog in smtp-sink smtp-source; do
     [[ -x /usr/sbin/$prog ]] || die "/usr/sbin/$prog missing: install the Debian package postfix"
+done
+for prog in /usr/sbin/dovecot /usr/lib/dovecot/imap /usr/lib/dovecot/imap-login; do
+    [[ -x $prog ]] || die "$prog missing: install the Debian package dovecot-imapd"
 done
 command -v node >/dev/null 2>&1 || die "node not found: install the Debian package nodejs"
 command -v npm >/dev/null 2>&1 || die "npm not found: install the Debian package npm"

@@ -157,7 +157,7 @@ async fn open(
         Err((ImapError::No(why) | ImapError::Bad(why), _)) => Err(Error::Input(format!(
             "{url} refused the login for {}: {}",
             imap.user,
-            why.trim()
+            said(&why)
         ))),
         // The only input checked is ours: the user name or password holds
         // a line break. Never say which character.
@@ -210,7 +210,7 @@ async fn mailbox(
             return Err(Error::Input(format!(
                 "{url}: cannot open the mailbox {}: {}",
                 imap.mailbox,
-                why.trim()
+                said(&why)
             )));
         }
         Err(e) => return Err(trouble(&url, "SELECT", e)),
@@ -257,6 +257,16 @@ fn trouble(url: &str, command: &str, e: ImapError) -> Error {
         }
         e => Error::Unreachable(format!("{url}: {command} failed: {e}")),
     }
+}
+
+/// The server's own words in async-imap's NO or BAD (`code: .., info:
+/// Some("...")`), or all of it when it is not in that shape.
+fn said(why: &str) -> String {
+    why.split_once("info: Some(\"")
+        .and_then(|(_, rest)| rest.strip_suffix("\")"))
+        .unwrap_or(why)
+        .trim()
+        .to_string()
 }
 
 fn uid_set(uids: &[u32]) -> String {
@@ -363,3 +373,6 @@ async fn seen(session: &mut Session, url: &str, uids: &[u32], timeout: Duration)
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

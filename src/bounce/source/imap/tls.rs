@@ -90,7 +90,9 @@ fn plain(e: &rustls::Error, imap: &Imap) -> String {
         other => return format!("{other}"),
     };
     match cert {
-        CertificateError::UnknownIssuer => match &imap.ca_file {
+        // BadSignature: an authority of the same name, not the one that
+        // signed it (another test CA, an old CA after a re-key).
+        CertificateError::UnknownIssuer | CertificateError::BadSignature => match &imap.ca_file {
             Some(ca) => format!(
                 "the server's certificate is not signed by the CA in ca_file {}: is it the CA \
                  that signed the server's certificate?",
