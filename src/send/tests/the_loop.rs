@@ -193,3 +193,34 @@ async fn with_verp_each_envelope_sender_names_its_delivery_signed() {
         .collect();
     assert_eq!(named, expected);
 }
+
+/// Test sends and welcome mails keep the plain `envelope_from`, VERP or not:
+/// only an issue's list message names a delivery.
+#[test]
+fn test_sends_and_welcome_mails_keep_the_plain_envelope_sender() {
+    let mut f = Fixture::new(0);
+    f.config.delivery.verp = true;
+    let rendered = Rendered {
+        subject: "Issue 7".into(),
+        html: "<p>Hello</p>".into(),
+        text: "Hello".into(),
+    };
+    let secret = || Secret::new(b"0123456789abcdef0123456789abcdef", "test").unwrap();
+    let test = Factory::new(
+        &f.config,
+        &rendered,
+        ISSUE,
+        NOW,
+        Kind::Test,
+        secret(),
+        vec![],
+    );
+    let welcome = Factory::welcome(&f.config, &rendered, NOW, secret());
+    let delivery = &f.config.delivery;
+    assert_eq!(test.envelope_sender(delivery, 1), delivery.envelope_from);
+    assert_eq!(welcome.envelope_sender(delivery, 1), delivery.envelope_from);
+    assert_ne!(
+        f.factory(false).envelope_sender(delivery, 1),
+        delivery.envelope_from
+    );
+}
