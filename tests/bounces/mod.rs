@@ -4,5 +4,6 @@
 
 mod corpus;
 mod end_to_end;
+mod send_time;
 mod sources;
 mod stdin;
