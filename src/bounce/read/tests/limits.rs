@@ -3,7 +3,7 @@
 //! cut at many offsets.
 
 use super::{CORPUS, VERP, fixture, substitute};
-use crate::bounce::read::mime::{MAX_CONTAINERS, MAX_FIELD_LINES};
+use crate::bounce::read::mime::{MAX_CONTAINERS, MAX_DELIMITERS, MAX_FIELD_LINES};
 use crate::bounce::read::{MAX_RECIPIENTS, read};
 use crate::bounce::{Kind, MAX_DIAGNOSTIC, MAX_MESSAGE};
 use std::time::{Duration, Instant};
@@ -134,6 +134,28 @@ fn too_many_field_lines_are_not_parsed() {
         [VERP],
         "the report's own fields are kept"
     );
+}
+
+/// Past MAX_DELIMITERS lines that start with `--` a message is not handed to
+/// mail-parser either: sixteen megabytes of empty parts took 612 MB and 4 s.
+#[test]
+fn too_many_parts_are_not_parsed() {
+    let dsn = String::from_utf8(fixture("postfix-user-unknown.eml")).unwrap();
+    let close = "--4Ykq2S6Bq1z1x.1764579606/mx.example.net--";
+    let at = dsn.find(close).unwrap();
+    let empty = "--4Ykq2S6Bq1z1x.1764579606/mx.example.net\n\n";
+    let with = |n: usize| format!("{}{}{}", &dsn[..at], empty.repeat(n), &dsn[at..]);
+    assert_eq!(read(with(MAX_DELIMITERS - 10).as_bytes()).kind, Kind::Hard);
+    assert_eq!(
+        read(with(MAX_DELIMITERS + 1).as_bytes()).kind,
+        Kind::Unclassified
+    );
+    let mut raw = String::from(HEAD);
+    raw.push_str("Content-Type: multipart/mixed; boundary=b\n\n");
+    raw.push_str(&"--b\n\n".repeat(MAX_MESSAGE / 5));
+    let (report, took) = timed(raw.into_bytes());
+    assert_eq!(report.kind, Kind::Unclassified);
+    assert!(took < Duration::from_secs(5), "{took:?}");
 }
 
 /// Reading grows linearly: four times the input takes well under sixteen
