@@ -21,6 +21,12 @@ pub(super) const MAX_CONTAINERS: usize = 128;
 /// read as headers only.
 pub(super) const MAX_FIELD_LINES: usize = 200_000;
 
+/// The most lines starting with `--` (each may delimit a part) a message may
+/// hold to be parsed: mail-parser keeps every part, so sixteen megabytes of
+/// empty parts would take over half a gigabyte. A report has a dozen; more
+/// is read as headers only.
+pub(super) const MAX_DELIMITERS: usize = 10_000;
+
 /// The most MIME parts of a message looked at; the rest are skipped.
 pub(super) const MAX_PARTS: usize = 200;
 
@@ -41,7 +47,8 @@ pub(super) struct Tree {
     pub report_type: Option<String>,
     /// The root is a multipart whose closing delimiter never comes (the
     /// message was cut short), or the message holds more than
-    /// [`MAX_CONTAINERS`] or [`MAX_FIELD_LINES`]: it is not read as a report.
+    /// [`MAX_CONTAINERS`], [`MAX_FIELD_LINES`] or [`MAX_DELIMITERS`]: it is
+    /// not read as a report.
     pub truncated: bool,
     /// Bodies of `message/delivery-status` and `message/global-delivery-status` parts.
     pub dsn: Vec<String>,
@@ -66,7 +73,7 @@ pub(super) fn walk(raw: &[u8]) -> Tree {
         headers: fields::header_block(raw),
         ..Tree::default()
     };
-    if containers(raw) > MAX_CONTAINERS || field_lines(raw) > MAX_FIELD_LINES {
+    if too_big(raw) {
         tree.truncated = true;
         return tree;
     }
@@ -164,19 +171,25 @@ fn containers(raw: &[u8]) -> usize {
         .count()
 }
 
-/// How many lines of `raw` start with a field name and a colon.
-fn field_lines(raw: &[u8]) -> usize {
-    std::iter::once(0)
-        .chain(memchr::memchr_iter(b'\n', raw).map(|at| at + 1))
-        .filter(|&start| {
-            let line = &raw[start..raw.len().min(start + 80)];
-            let name = line
-                .iter()
-                .take_while(|b| b.is_ascii_graphic() && **b != b':')
-                .count();
-            name > 0 && line.get(name) == Some(&b':')
-        })
-        .count()
+/// Whether `raw` holds more than [`MAX_FIELD_LINES`] lines that start with
+/// a field name and a colon, or more than [`MAX_DELIMITERS`] lines that start
+/// with `--`, or more than [`MAX_CONTAINERS`].
+fn too_big(raw: &[u8]) -> bool {
+    let (mut fields, mut delimiters) = (0, 0);
+    for start in std::iter::once(0).chain(memchr::memchr_iter(b'\n', raw).map(|at| at + 1)) {
+        let line = &raw[start..raw.len().min(start + 80)];
+        if line.starts_with(b"--") {
+            delimiters += 1;
+        }
+        let name = line
+            .iter()
+            .take_while(|b| b.is_ascii_graphic() && **b != b':')
+            .count();
+        if name > 0 && line.get(name) == Some(&b':') {
+            fields += 1;
+        }
+    }
+    fields > MAX_FIELD_LINES || delimiters > MAX_DELIMITERS || containers(raw) > MAX_CONTAINERS
 }
 
 /// Whether `raw` holds the closing delimiter `--BOUNDARY--`.

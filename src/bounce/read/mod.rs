@@ -7,12 +7,17 @@
 //! part) is a complaint or nothing; else DSN fields (a
 //! `message/delivery-status` part, or the same fields in a `text/plain`
 //! part) give the recipients; else a plain notice's per-address blocks;
-//! else the auto-reply marks; else [`Kind::Unclassified`]. A multipart
-//! message whose closing delimiter is missing was cut short and is
-//! unclassified, whatever it holds; so is one nested too deep to read
-//! safely (more than [`mime::MAX_CONTAINERS`] MIME containers) or holding
-//! more header-like lines than [`mime::MAX_FIELD_LINES`]. The list of recognised formats, with a
-//! sample of each, is `tests/fixtures/bounces/README.md`.
+//! else the auto-reply marks; else [`Kind::Unclassified`]. A report's kind
+//! is its most severe recipient's (`classify` says how each reads). The
+//! formats recognised, with a sample of each, are listed in
+//! `tests/fixtures/bounces/README.md`.
+//!
+//! Unclassified whatever it holds: a multipart message whose closing
+//! delimiter is missing (it was cut short), and one too large in shape to
+//! hand to mail-parser, which keeps every part and field as a value (more
+//! than [`mime::MAX_CONTAINERS`] MIME containers, [`mime::MAX_DELIMITERS`]
+//! `--` lines or [`mime::MAX_FIELD_LINES`] field-like lines); its own header
+//! fields are still read.
 //!
 //! Limits (each a constant here or in the room it bounds): mail-parser's own
 //! nesting limits, [`mime::MAX_PARTS`] parts looked at, [`mime::MAX_TEXT`]

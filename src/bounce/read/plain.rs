@@ -148,9 +148,9 @@ fn split_copy(text: &str) -> (&str, Option<&str>) {
     (text, None)
 }
 
-/// The per-address blocks: a line that is one address (`<a@b>:`, `a@b`)
-/// starts a block, and the lines after it, to the next such line, are its
-/// text. The report's own addresses (its `To`, `From`) start none.
+/// The per-address blocks: a line that is one address (`<a@b>:`, `a@b`) or
+/// starts with `<a@b>:` opens a block, and the lines after it, to the next
+/// such line, are its text. The report's own addresses (its `To`, `From`) start none.
 fn blocks(text: &str, headers: &[Field]) -> Vec<Recipient> {
     let own: Vec<String> = ["to", "from", "delivered-to", "envelope-to", "x-original-to"]
         .iter()
@@ -161,9 +161,8 @@ fn blocks(text: &str, headers: &[Field]) -> Vec<Recipient> {
     let mut out: Vec<(Recipient, String)> = Vec::new();
     let mut current = None;
     for line in text.lines() {
-        let word = line.trim().trim_end_matches(':').trim();
-        let lone = !word.is_empty() && !word.contains(char::is_whitespace);
-        match fields::address(word).filter(|a| lone && !own.contains(&a.to_lowercase())) {
+        let (head, rest) = opening(line);
+        match fields::address(head).filter(|a| !own.contains(&a.to_lowercase())) {
             Some(address) => {
                 current = out
                     .iter()
@@ -175,6 +174,12 @@ fn blocks(text: &str, headers: &[Field]) -> Vec<Recipient> {
                     };
                     out.push((r, String::new()));
                     current = Some(out.len() - 1);
+                }
+                if let (Some((_, block)), false) =
+                    (current.and_then(|i| out.get_mut(i)), rest.is_empty())
+                {
+                    block.push_str(rest);
+                    block.push('\n');
                 }
             }
             None => {
@@ -198,6 +203,25 @@ fn blocks(text: &str, headers: &[Field]) -> Vec<Recipient> {
             r
         })
         .collect()
+}
+
+/// Where a line opens a recipient's block: the lone address of the line
+/// (`  a@b`, `<a@b>:`), or the `<a@b>:` that starts it unindented (Postfix's
+/// `<a@b>: host mx.example.com[192.0.2.1] said: 550 5.1.1 ...`; indented, it
+/// is the quoted reply going on), with the rest of the line. A line opening none gives an empty address.
+fn opening(line: &str) -> (&str, &str) {
+    let trimmed = line.trim();
+    if line.starts_with('<')
+        && let Some(end) = trimmed.find(">:")
+    {
+        return (&trimmed[..=end], trimmed[end + 2..].trim());
+    }
+    let word = trimmed.trim_end_matches(':').trim();
+    if word.contains(char::is_whitespace) {
+        ("", "")
+    } else {
+        (word, "")
+    }
 }
 
 /// The quoted reply, to the next blank line, without the quotes around it:

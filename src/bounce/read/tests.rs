@@ -198,6 +198,28 @@ fn every_report_is_addressed_to_the_verp_address_or_the_fbl() {
     }
 }
 
+/// What the README promises the matcher: the returned Message-ID and
+/// envelope sender of every report that returns the message.
+#[test]
+fn every_returned_message_gives_its_message_id_and_return_path() {
+    let without = [
+        "binary-garbage.eml",
+        "dsn-truncated.eml",
+        "empty.eml",
+        "exim-delayed.eml",
+    ];
+    for (name, _) in CORPUS {
+        let report = report(name);
+        if without.contains(name) || name.starts_with("auto-reply-") {
+            assert!(report.original_message_ids.is_empty(), "{name}");
+            assert_eq!(report.original_return_path, None, "{name}");
+        } else {
+            assert_eq!(report.original_message_ids, [MESSAGE_ID], "{name}");
+            assert_eq!(report.original_return_path.as_deref(), Some(VERP), "{name}");
+        }
+    }
+}
+
 pub(super) fn only(report: &Report) -> &Recipient {
     assert_eq!(report.recipients.len(), 1, "{report:#?}");
     &report.recipients[0]

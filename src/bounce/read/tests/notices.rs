@@ -219,3 +219,40 @@ fn an_ordinary_reply_is_no_auto_reply() {
     let report = with("auto-reply-german.eml", "Abwesenheitsnotiz: ", "");
     assert_eq!(report.kind, Kind::Unclassified);
 }
+
+/// A plain notice in Postfix's words: the address opens the line that
+/// quotes the reply.
+#[test]
+fn an_address_opening_the_reply_line_starts_a_block() {
+    let raw = format!(
+        "From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\n\
+         To: {VERP}\n\
+         Subject: Undelivered Mail Returned to Sender\n\
+         \n\
+         This is the mail system at host mx.example.net.\n\
+         \n\
+         <{RCPT}>: host inbound.example.net[203.0.113.9] said: 550 5.1.1\n    \
+         <{RCPT}>: Recipient address rejected: User unknown (in reply to RCPT TO\n    \
+         command)\n\
+         \n\
+         <other@example.net>: mailbox is full\n"
+    );
+    let report = crate::bounce::read::read(raw.as_bytes());
+    let got: Vec<_> = report
+        .recipients
+        .iter()
+        .map(|r| (r.address.as_deref(), r.status.as_deref(), r.kind))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Some(RCPT), Some("5.1.1"), Kind::Hard),
+            (Some("other@example.net"), None, Kind::Soft),
+        ]
+    );
+    let d = report.recipients[0].diagnostic.as_deref().unwrap();
+    assert!(
+        d.starts_with("550 5.1.1 <reader@example.net>: Recipient address rejected"),
+        "{d}"
+    );
+}
