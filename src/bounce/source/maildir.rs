@@ -5,10 +5,11 @@
 //! by a person's mail client). Nothing is deleted. A message another reader
 //! moves away while we run is skipped, not an error.
 
-use super::{Done, Message, read_one};
+use super::{Done, Message};
+use crate::bounce::MAX_MESSAGE;
 use crate::error::{Error, Result};
 use std::ffi::OsString;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read};
 use std::path::Path;
 
 /// Reads `dir`'s `new/`, handing each message to `take`.
@@ -30,7 +31,7 @@ pub fn each(dir: &Path, take: &mut dyn FnMut(Message) -> Result<Done>) -> Result
     names.sort();
     for name in names {
         let path = new.join(&name);
-        let mut file = match std::fs::File::open(&path) {
+        let file = match std::fs::File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == ErrorKind::NotFound => continue,
             Err(e) => {
@@ -43,8 +44,7 @@ pub fn each(dir: &Path, take: &mut dyn FnMut(Message) -> Result<Done>) -> Result
         if !file.metadata().is_ok_and(|m| m.is_file()) {
             continue;
         }
-        let message = read_one(&mut file, &path.display().to_string())?;
-        drop(file);
+        let message = read_file(file, &path)?;
         if take(message)? == Done::Recorded {
             let target = cur.join(seen(&name));
             if target.exists() {
@@ -68,6 +68,22 @@ pub fn each(dir: &Path, take: &mut dyn FnMut(Message) -> Result<Done>) -> Result
         }
     }
     Ok(())
+}
+
+/// At most [`MAX_MESSAGE`] bytes of a message file, and whether there was
+/// more; unlike a pipe, the rest of a file is never read.
+fn read_file(file: std::fs::File, path: &Path) -> Result<Message> {
+    let mut raw = Vec::new();
+    file.take(MAX_MESSAGE as u64 + 1)
+        .read_to_end(&mut raw)
+        .map_err(Error::io(format!("cannot read {}", path.display())))?;
+    let truncated = raw.len() > MAX_MESSAGE;
+    raw.truncate(MAX_MESSAGE);
+    Ok(Message {
+        raw,
+        truncated,
+        origin: path.display().to_string(),
+    })
 }
 
 /// The name a message gets in `cur/` once seen: its flags (after `:2,`)

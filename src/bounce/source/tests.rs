@@ -290,3 +290,21 @@ fn a_source_argument_is_told_apart_by_what_it_names() {
     assert!(err.to_string().contains("nowhere"), "{err}");
     assert_eq!(err.status(), crate::exit::ExitStatus::Usage);
 }
+
+#[test]
+fn a_huge_maildir_file_is_read_only_up_to_the_limit() {
+    // 64 GiB, sparse: reading it all would take minutes.
+    let dir = maildir();
+    let file = std::fs::File::create(dir.path().join("new/1.huge.host")).unwrap();
+    file.set_len(64 << 30).unwrap();
+    drop(file);
+    let start = std::time::Instant::now();
+    let got = read_all(&Spec::Maildir(dir.path().to_path_buf()), Done::Leave);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(got[0].truncated);
+    assert_eq!(got[0].raw.len(), MAX_MESSAGE);
+}
