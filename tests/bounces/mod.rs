@@ -4,6 +4,7 @@
 
 mod corpus;
 mod end_to_end;
+mod hostile;
 mod send_time;
 mod sources;
 mod stdin;

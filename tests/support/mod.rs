@@ -30,7 +30,7 @@ pub use http::Response;
 pub use mail::{angle, assert_everyone_once, unfolded_header};
 pub use newsletter::Newsletter;
 pub use pki::{Leaf, Pki};
-pub use process::{Script, hygiene};
+pub use process::{Running, Script, hygiene};
 pub use smtp::{SmtpServer, Tls};
 
 use std::path::{Path, PathBuf};

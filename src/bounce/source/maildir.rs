@@ -31,6 +31,12 @@ pub fn each(dir: &Path, take: &mut dyn FnMut(Message) -> Result<Done>) -> Result
     names.sort();
     for name in names {
         let path = new.join(&name);
+        // Only regular files (or links to them) are messages: opening a FIFO
+        // would wait for a writer for ever, and a device may never end.
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => {}
+            _ => continue,
+        }
         let file = match std::fs::File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == ErrorKind::NotFound => continue,

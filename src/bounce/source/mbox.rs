@@ -22,6 +22,17 @@ const HEAD: usize = 80;
 
 /// Reads the mbox at `path`, handing each message to `take`.
 pub fn each(path: &Path, take: &mut dyn FnMut(Message) -> Result<Done>) -> Result<()> {
+    // A device (`/dev/zero`) never ends and a FIFO blocks its reader until a
+    // writer comes: only a regular file (or a link to one) is an mbox.
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+        && !meta.is_dir()
+    {
+        return Err(Error::Input(format!(
+            "{} is not a regular file, so not an mbox (a device or a FIFO is never read)",
+            path.display()
+        )));
+    }
     let file = std::fs::File::open(path).map_err(|e| match e.kind() {
         ErrorKind::NotFound => Error::Input(format!(
             "cannot read the mbox {}: no such file",

@@ -137,8 +137,14 @@ fn redacted(url: &str) -> String {
     }
 }
 
+/// How much of a message over [`MAX_MESSAGE`] is still read, and dropped,
+/// so that a mail server piping it in is not left blocked on a full pipe;
+/// beyond it (an endless stream) reading stops, and the writer is told so
+/// by its pipe.
+pub const MAX_DRAINED: u64 = 256 * 1024 * 1024;
+
 /// Reads one whole message from `r`, keeping at most [`MAX_MESSAGE`] bytes
-/// (the rest is read and dropped, so a pipe's writer is not left blocked).
+/// (the rest, up to [`MAX_DRAINED`], is read and dropped).
 pub fn read_one(r: &mut dyn Read, origin: &str) -> Result<Message> {
     let fail = Error::io(format!("cannot read {origin}"));
     let mut raw = Vec::new();
@@ -148,7 +154,7 @@ pub fn read_one(r: &mut dyn Read, origin: &str) -> Result<Message> {
     let truncated = raw.len() > MAX_MESSAGE;
     if truncated {
         raw.truncate(MAX_MESSAGE);
-        std::io::copy(r, &mut std::io::sink())
+        std::io::copy(&mut r.take(MAX_DRAINED), &mut std::io::sink())
             .map_err(Error::io(format!("cannot read {origin}")))?;
     }
     Ok(Message {
