@@ -8,6 +8,7 @@
 
 mod faults;
 mod idna;
+mod pipelining;
 mod rate;
 mod relay_faults;
 mod retry_age;

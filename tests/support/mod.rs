@@ -21,6 +21,7 @@ pub mod pages;
 mod pki;
 mod process;
 pub mod smtp;
+mod tls_front;
 
 pub use api::*;
 pub use dns::DnsServer;
@@ -30,6 +31,7 @@ pub use newsletter::Newsletter;
 pub use pki::{Leaf, Pki};
 pub use process::{Script, hygiene};
 pub use smtp::{SmtpServer, Tls};
+pub use tls_front::TlsFront;
 
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
