@@ -343,19 +343,23 @@ fn parse(reply: &[u8]) -> Option<Reply> {
 }
 
 /// The message with transparency (RFC 5321 4.5.2): a line that begins with
-/// `.` gets another, exactly as lettre does it.
+/// `.` gets another, exactly as lettre does it (a line begins after CR LF).
+/// Copied a run of lines at a time: byte by byte it was a fifth of a send's CPU.
 fn stuff(message: &[u8], out: &mut Vec<u8>) {
-    out.reserve(message.len() + message.len() / 64);
-    let mut line_start = true;
-    let mut after_cr = false;
-    for &b in message {
-        out.push(b);
-        if b == b'.' && line_start {
-            out.push(b'.');
-        }
-        line_start = b == b'\n' && after_cr;
-        after_cr = b == b'\r';
+    out.reserve(message.len() + 16);
+    if message.first() == Some(&b'.') {
+        out.push(b'.');
     }
+    let mut copied = 0;
+    for nl in memchr::memmem::find_iter(message, b"\n.") {
+        let next = nl + 1;
+        if nl > 0 && message[nl - 1] == b'\r' {
+            out.extend_from_slice(&message[copied..next]);
+            out.push(b'.');
+            copied = next;
+        }
+    }
+    out.extend_from_slice(&message[copied..]);
 }
 
 #[cfg(test)]

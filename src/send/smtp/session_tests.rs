@@ -326,9 +326,41 @@ async fn a_reply_that_is_not_smtp_is_a_dropped_connection() {
     server.await.unwrap();
 }
 
+/// lettre's own transparency, byte by byte (its ClientCodec), to compare with.
+fn lettre_stuffed(message: &[u8]) -> Vec<u8> {
+    let (mut out, mut line_start, mut after_cr) = (Vec::new(), true, false);
+    for &b in message {
+        out.push(b);
+        if b == b'.' && line_start {
+            out.push(b'.');
+        }
+        line_start = b == b'\n' && after_cr;
+        after_cr = b == b'\r';
+    }
+    out
+}
+
 #[test]
 fn stuffs_dots_at_line_starts_as_lettre_does() {
     let mut out = Vec::new();
     stuff(b".a\r\n..b\r\nc.\r\n.\r\n", &mut out);
     assert_eq!(out, b"..a\r\n...b\r\nc.\r\n..\r\n");
+    for case in [
+        &b""[..],
+        b".",
+        b"\r\n.",
+        b"a\n.b\r.c\r\r\n.d",
+        b"\n\r\n\r\n..\r\n",
+        b"x\r\n.\r\n.\r\n",
+        b"no dots\r\nat all\r\n",
+    ] {
+        let mut out = Vec::new();
+        stuff(case, &mut out);
+        assert_eq!(
+            out,
+            lettre_stuffed(case),
+            "{:?}",
+            String::from_utf8_lossy(case)
+        );
+    }
 }
