@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gazette's SMTP rate across a network round trip, plain and over TLS, beside the bound.
 #
-#   benches/rtt.sh [N]        (N: messages a run at RTT 0; default 4000)
+#   benches/rtt.sh [N]        (N: messages a run at RTT 0; default 20000)
 #
 # smtp-sink on 127.0.0.1 receives and discards; stunnel (Debian stunnel4) in front of it
 # offers implicit TLS and, with `protocol = smtp`, STARTTLS, with a certificate from a CA made
@@ -32,7 +32,7 @@ die() {
     exit 1
 }
 
-n0=${1:-4000}
+n0=${1:-20000}
 [[ $n0 =~ ^[0-9]+$ ]] || die "not a message count: $n0 (usage: benches/rtt.sh [N])"
 for prog in /usr/sbin/smtp-sink /usr/sbin/smtp-source /usr/bin/stunnel4 /usr/bin/openssl /usr/bin/time /usr/bin/python3; do
     [[ -x $prog ]] || die "$prog is missing (Debian packages: postfix stunnel4 openssl time python3)"
