@@ -112,16 +112,18 @@ pids+=($!)
 wait_port "$port_tls"
 wait_port "$port_starttls"
 
-# A proxy delaying $2 ms each way in front of 127.0.0.1:$1; prints its port.
+# A proxy delaying $2 ms each way in front of 127.0.0.1:$1; sets proxy_port. (Not in a
+# command substitution: its pid must reach `pids` for the cleanup.)
 start_proxy() {
-    local fifo=$work/proxy.$1.$2
-    "$proxy" "$1" "$2" >"$fifo" 2>>"$work/proxy.log" &
+    local out=$work/proxy.$1.$2
+    "$proxy" "$1" "$2" >"$out" 2>>"$work/proxy.log" &
     pids+=($!)
     for _ in $(seq 100); do
-        grep -q '^PORT ' "$fifo" 2>/dev/null && break
+        grep -q '^PORT ' "$out" 2>/dev/null && break
         sleep 0.05
     done
-    awk '/^PORT / {print $2}' "$fifo"
+    proxy_port=$(awk '/^PORT / {print $2}' "$out")
+    [[ -n $proxy_port ]] || die "delay_proxy did not start: $(cat "$work/proxy.log")"
 }
 
 export GAZETTE_SECRET=$SECRET
@@ -159,8 +161,12 @@ for rtt in "${RTTS[@]}"; do
     if ((rtt == 0)); then
         ports=([plain]=$sink [starttls]=$port_starttls [tls]=$port_tls)
     else
-        ports=([plain]=$(start_proxy "$sink" "$half") [starttls]=$(start_proxy "$port_starttls" "$half")
-            [tls]=$(start_proxy "$port_tls" "$half"))
+        start_proxy "$sink" "$half"
+        ports[plain]=$proxy_port
+        start_proxy "$port_starttls" "$half"
+        ports[starttls]=$proxy_port
+        start_proxy "$port_tls" "$half"
+        ports[tls]=$proxy_port
     fi
     for conns in "${CONNS[@]}"; do
         n=$(count "$rtt" "$conns")
