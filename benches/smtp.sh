@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gazette's SMTP throughput, beside Postfix's smtp-source as the yardstick.
 #
-#   benches/smtp.sh [--dkim] [N...]        (default N: 10000)
+#   benches/smtp.sh [--dkim] [--extra-items K] [N...]        (default N: 10000)
 #
 # For each N: a fresh newsletter directory holding the example issue (config/gazette.toml,
 # drafts/2026-11-29-41.toml) and N imported subscribers; smtp-sink on 127.0.0.1 (a free port)
@@ -9,7 +9,8 @@
 # connections; then smtp-source sends N messages of the same size over 4 connections kept
 # open (-d). Prints both rates in messages per second and gazette's peak memory
 # (/usr/bin/time -v, "Maximum resident set size"). With --dkim every message is also signed
-# with a new RSA-2048 key.
+# with a new RSA-2048 key. --extra-items K adds K news items to the issue (12 make it about
+# 20 KB a message).
 #
 # Needs the Debian packages postfix (smtp-sink, smtp-source; the daemon is never started),
 # time and python3; installs `time` when missing (as root or with passwordless sudo).
@@ -26,15 +27,23 @@ die() {
 }
 
 dkim=0
+extra=0
 counts=()
-for arg in "$@"; do
+while (($# > 0)); do
+    arg=$1
+    shift
     case $arg in
     --dkim) dkim=1 ;;
+    --extra-items)
+        extra=${1:-}
+        shift || true
+        [[ $extra =~ ^[0-9]+$ ]] || die "--extra-items takes a number"
+        ;;
     -h | --help)
-        sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
-    '' | *[!0-9]*) die "not a message count: $arg (usage: benches/smtp.sh [--dkim] [N...])" ;;
+    '' | *[!0-9]*) die "not a message count: $arg (usage: benches/smtp.sh [--dkim] [--extra-items K] [N...])" ;;
     *) counts+=("$arg") ;;
     esac
 done
@@ -104,6 +113,10 @@ newsletter() {
     mkdir -p "$dir/config" "$dir/drafts"
     cp "$repo/config/gazette.toml" "$dir/config/"
     cp "$repo/$DRAFT" "$dir/drafts/"
+    for i in $(seq 1 "$extra"); do
+        printf '\n[[news]]\ntext = "Extra item %s for the benchmark: a paragraph about the week in operations, long enough to weigh what a real item weighs, with a link to read more and a few words on why it matters to people who run services."\nlinks = ["https://bench.example.org/items/%s"]\n' \
+            "$i" "$i" >>"$dir/$DRAFT"
+    done
     if ((dkim)); then
         "$gazette" -C "$dir" dkim keygen --selector bench --algorithm rsa >/dev/null 2>&1 ||
             die "gazette dkim keygen failed"

@@ -17,7 +17,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 /// How many recipients are read from the ledger at a time.
@@ -34,9 +34,11 @@ pub async fn run(
 ) -> Result<Report> {
     let started = Instant::now();
     let connections: usize = plan.routes.iter().map(|r| r.connections).sum();
-    // With DKIM, each connection signs its next message while it sends one, so
-    // it holds up to two recipients (only one of them is ever on the wire).
-    let capacity = connections * if plan.factory.signs() { 2 } else { 1 };
+    // Each connection holds up to two recipients, only one of them ever on the
+    // wire: the next is taken while one is sent, so that its envelope goes
+    // with this message's end of data (pipelining), and with DKIM its message
+    // is signed meanwhile.
+    let capacity = connections * 2;
     let (job_tx, job_rx) = mpsc::channel::<Job>(capacity);
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
     let stop_flag = Arc::new(AtomicBool::new(false));
@@ -63,7 +65,13 @@ pub async fn run(
                 while let Ok(more) = done_rx.try_recv() {
                     batch.push(more);
                 }
-                state.settle_batch(batch)?;
+                let acks = state.settle_batch(batch)?;
+                // Refill the queue before the connections carry on, so that
+                // each finds its next recipient waiting to be taken ahead.
+                state.hand_out().await?;
+                for ack in acks {
+                    let _ = ack.send(());
+                }
                 progress.advance(state.report.done());
             }
             _ = sleep_until_opt(next_retry), if next_retry.is_some() && retry_wanted => {}
@@ -229,9 +237,9 @@ impl<'s> SendState<'s> {
         idle && (self.stopping.is_some() || (self.exhausted && self.retries.is_empty()))
     }
 
-    /// Settles a group of results, commits them in one transaction, and only
-    /// then lets their connections carry on.
-    fn settle_batch(&mut self, batch: Vec<Done>) -> Result<()> {
+    /// Settles a group of results and commits them in one transaction; the
+    /// word for their connections to carry on, to be sent only now.
+    fn settle_batch(&mut self, batch: Vec<Done>) -> Result<Vec<oneshot::Sender<()>>> {
         self.in_flight -= batch.len();
         let now = (self.now)();
         let mut acks = Vec::with_capacity(batch.len());
@@ -249,10 +257,7 @@ impl<'s> SendState<'s> {
             acks.push(ack);
         }
         self.write(now)?;
-        for ack in acks {
-            let _ = ack.send(());
-        }
-        Ok(())
+        Ok(acks)
     }
 
     /// Does what [`settle`] decided.

@@ -57,6 +57,8 @@ pub fn settle(finished: Finished, run: &Situation<'_>) -> (Option<Update>, Next)
     let outcome = match outcome {
         Attempt::Made(outcome) => outcome,
         Attempt::NotMade => return (release, Next::Released),
+        Attempt::Returned if run.stopping => return (release, Next::Released),
+        Attempt::Returned => return (None, Next::RequeueNow(job)),
         Attempt::Left(reason) => {
             let update = Update::Skipped {
                 subscriber_id,

@@ -46,6 +46,20 @@ pub type Sending<'a> = Pin<Box<dyn Future<Output = Outcome> + Send + 'a>>;
 /// Sends raw message bytes to an envelope.
 pub trait Transport: Send + Sync {
     fn send<'a>(&'a self, envelope: &'a Envelope, message: &'a [u8]) -> Sending<'a>;
+    /// As `send`, on the connection of sending task `lane`, saying which
+    /// message that task sends next (`next`), so that a relay can send its
+    /// envelope with this message's end of data (pipelining): one round trip
+    /// a message.
+    fn send_on<'a>(
+        &'a self,
+        lane: usize,
+        envelope: &'a Envelope,
+        message: &'a [u8],
+        next: Option<&'a Envelope>,
+    ) -> Sending<'a> {
+        let _ = (lane, next);
+        self.send(envelope, message)
+    }
     /// A short name for messages and the confirmation prompt.
     fn name(&self) -> String;
 }

@@ -37,6 +37,9 @@ pub enum Attempt {
     /// when the message was to be built: nothing was built or sent.
     Left(&'static str),
     Made(Outcome),
+    /// Taken ahead while the previous message was sent, then the relay had
+    /// to rest: not tried, for another connection to take now.
+    Returned,
 }
 
 /// A connection's result for one job.
@@ -98,8 +101,9 @@ pub fn spawn_all(
     let jobs = Arc::new(Mutex::new(jobs));
     let mut workers = Vec::new();
     for (route, spec) in routes.iter().zip(&plan.routes) {
-        for _ in 0..spec.connections {
+        for lane in 0..spec.connections {
             let worker = Worker {
+                lane,
                 route: route.clone(),
                 jobs: jobs.clone(),
                 done: done.clone(),
@@ -134,6 +138,10 @@ enum Built {
 /// A message being built and signed on the blocking pool.
 type Building = tokio::task::JoinHandle<(Built, Vec<u8>)>;
 
+/// The next recipient, taken while this one is sent: its message being
+/// signed (when signing), and its envelope told to the relay.
+type Ahead = (Job, Option<Building>);
+
 /// Builds `recipient`'s message into `out`, if they are still subscribed:
 /// their status is read at this moment, so that an unsubscribe recorded
 /// before it (by any process) is honoured.
@@ -158,6 +166,8 @@ fn build(
 
 /// One connection's task.
 pub struct Worker {
+    /// Which of its route's connections this task sends on.
+    pub lane: usize,
     pub route: Arc<RouteState>,
     pub jobs: Arc<Mutex<mpsc::Receiver<Job>>>,
     pub done: mpsc::UnboundedSender<Done>,
@@ -173,17 +183,22 @@ impl Worker {
     pub async fn run(self) {
         let mut buf = Vec::with_capacity(64 * 1024);
         // The next recipient, its message being signed while this one is sent.
-        let mut ahead: Option<(Job, Building)> = None;
+        let mut ahead: Option<Ahead> = None;
         loop {
+            // The next recipient was taken ahead; if this relay can take no
+            // more now, another connection takes them.
+            if !self.route.is_available(Instant::now())
+                && let Some((job, _)) = ahead.take()
+                && !self.return_ahead(job).await
+            {
+                return;
+            }
             if self.route.is_broken() {
-                if let Some((job, _)) = ahead.take() {
-                    self.give_back(job).await;
-                }
                 return;
             }
             self.rest().await;
             let (job, building) = match ahead.take() {
-                Some((job, building)) => (job, Some(building)),
+                Some(ahead) => ahead,
                 None => {
                     let job = { self.jobs.lock().await.recv().await };
                     let Some(job) = job else { return };
@@ -204,10 +219,14 @@ impl Worker {
                 }
                 continue;
             }
-            if building.is_some() {
+            // Unless the rate makes the next message wait (an envelope sent
+            // ahead would hold the relay's transaction open meanwhile).
+            if self.route.limiter.is_none() || building.is_some() {
                 ahead = self.look_ahead();
             }
-            let finished = self.deliver(job, building, &mut buf).await;
+            let next = (ahead.as_ref()).filter(|_| self.route.limiter.is_none());
+            let next = next.map(|(job, _)| self.envelope(job));
+            let finished = self.deliver(job, building, next.as_ref(), &mut buf).await;
             // The promise: nothing more until this result is committed.
             if !self.hand_back(finished).await {
                 return;
@@ -228,16 +247,27 @@ impl Worker {
     }
 
     /// Takes the next recipient, if one is waiting, and starts signing its
-    /// message. Never waits for the queue here: a connection blocked on it
-    /// holds it, and waiting would hold up the recipient in hand too.
-    fn look_ahead(&self) -> Option<(Job, Building)> {
+    /// message (when signing; else it is built, its reader's status read,
+    /// when its turn comes). Never waits for the queue here: a connection
+    /// blocked on it holds it, and waiting would hold up the recipient in
+    /// hand too.
+    fn look_ahead(&self) -> Option<Ahead> {
         let next = self
             .jobs
             .try_lock()
             .ok()
             .and_then(|mut q| q.try_recv().ok())?;
-        let building = self.start_build(&next);
+        let building = self.factory.signs().then(|| self.start_build(&next));
         Some((next, building))
+    }
+
+    /// The envelope of `job`'s message.
+    fn envelope(&self, job: &Job) -> Envelope {
+        let p = &job.recipient;
+        Envelope {
+            from: self.factory.envelope_sender(&self.delivery, p.subscriber_id),
+            to: p.email.clone(),
+        }
     }
 
     /// Starts building and signing `job`'s message off the I/O thread, so that
@@ -261,7 +291,14 @@ impl Worker {
     }
 
     /// Builds (or collects the built) message of `job` and sends it.
-    async fn deliver(&self, job: Job, building: Option<Building>, buf: &mut Vec<u8>) -> Finished {
+    /// `next` is the envelope this connection sends next, if known.
+    async fn deliver(
+        &self,
+        job: Job,
+        building: Option<Building>,
+        next: Option<&Envelope>,
+        buf: &mut Vec<u8>,
+    ) -> Finished {
         let p = &job.recipient;
         let id = p.subscriber_id;
         let built = match building {
@@ -292,11 +329,10 @@ impl Worker {
                 };
             }
             Built::Message(message_id) => {
-                let envelope = Envelope {
-                    from: self.factory.envelope_sender(&self.delivery, id),
-                    to: p.email.clone(),
-                };
-                (self.route.transport.send(&envelope, buf).await, message_id)
+                let envelope = self.envelope(&job);
+                let transport = &self.route.transport;
+                let sending = transport.send_on(self.lane, &envelope, buf, next);
+                (sending.await, message_id)
             }
             Built::Failed(e) => {
                 let reply = e.to_string();
@@ -330,6 +366,18 @@ impl Worker {
             Outcome::RelayBroken { .. } => self.route.broken.store(true, Ordering::Relaxed),
             _ => {}
         }
+    }
+
+    /// Hands back a recipient taken ahead, for another connection to take
+    /// now; false when the send loop is gone.
+    async fn return_ahead(&self, job: Job) -> bool {
+        let finished = Finished {
+            job,
+            outcome: Attempt::Returned,
+            message_id: String::new(),
+            bytes: 0,
+        };
+        self.hand_back(finished).await
     }
 
     /// Hands a recipient back untried; false when the send loop is gone.

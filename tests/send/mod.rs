@@ -2,12 +2,14 @@
 //! aiosmtpd (`tests/tools/smtp_server.py`) requires STARTTLS and AUTH and
 //! presents a certificate from a CA each test makes; Postfix's smtp-sink
 //! injects faults, takes a `kill -9` in the middle of a send and paces the
-//! rate test. Every server listens on 127.0.0.1 on a port chosen here and is
-//! killed when its test ends; a missing tool fails the test, naming its
-//! Debian package. The servers, the PKI and the checks are in `support`.
+//! rate test; stunnel in front of it shows PIPELINING over TLS. Every server
+//! listens on 127.0.0.1 on a port chosen here and is killed when its test
+//! ends; a missing tool fails the test, naming its Debian package. The
+//! servers, the PKI and the checks are in `support`.
 
 mod faults;
 mod idna;
+mod pipelining;
 mod rate;
 mod relay_faults;
 mod retry_age;

@@ -23,6 +23,7 @@ pub mod pages;
 mod pki;
 mod process;
 pub mod smtp;
+mod tls_front;
 
 pub use api::*;
 pub use dns::DnsServer;
@@ -32,6 +33,7 @@ pub use newsletter::Newsletter;
 pub use pki::{Leaf, Pki};
 pub use process::{Running, Script, hygiene};
 pub use smtp::{SmtpServer, Tls};
+pub use tls_front::TlsFront;
 
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;

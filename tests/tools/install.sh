@@ -2,7 +2,8 @@
 # Installs what gazette's tests need, only when it is missing (quick when all is there):
 #   Debian packages  python3-dkim spamassassin python3-aiosmtpd python3-dnslib postfix swaks
 #                    openssl chromium faketime (test.sh runs the suite a second time 400 days
-#                    ahead) dovecot-imapd (the bounce tests' IMAP server)
+#                    ahead) dovecot-imapd (the bounce tests' IMAP server) stunnel4 (TLS in
+#                    front of smtp-sink, for the pipelining tests)
 #                    (+ libnet-ssleay-perl, which swaks needs for STARTTLS; it is only a
 #                    Recommends of swaks, and we install without recommends)
 #   node and npm     Debian's nodejs npm, when `node` or `npm` is not on PATH
@@ -19,7 +20,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-DEBIAN_PACKAGES=(python3-dkim spamassassin python3-aiosmtpd python3-dnslib postfix swaks libnet-ssleay-perl openssl chromium faketime dovecot-imapd)
+DEBIAN_PACKAGES=(python3-dkim spamassassin python3-aiosmtpd python3-dnslib postfix swaks libnet-ssleay-perl openssl chromium faketime dovecot-imapd stunnel4)
 
 say() { echo "tests/tools/install.sh: $*" >&2; }
 die() {

@@ -1,30 +1,33 @@
 //! Opening a relay's connections: the relay's TLS parameters and
-//! credentials, read once, then for each connection the TCP (or implicit TLS)
-//! connect, the greeting, STARTTLS and the login. Every refusal on the way is
-//! the relay's, never a recipient's.
+//! credentials, read once, then for each connection our own TCP socket (with
+//! TCP_NODELAY), implicit TLS or STARTTLS over it, the greeting, EHLO and the
+//! login through lettre, and the stream taken back for our own pipelined
+//! transactions. Every refusal on the way is the relay's, never a recipient's.
 
-use super::pipeline::Pipelined;
 use super::relay::SmtpRelay;
 use super::reply::{classify, relay_level, tls_refused, trouble};
+use super::session::Session;
+use super::stream::{Lent, Net};
 use super::tls;
 use crate::config::{Relay, TlsMode};
 use crate::error::{Error, Result};
 use crate::send::transport::Outcome;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::authentication::DEFAULT_MECHANISMS;
-use lettre::transport::smtp::client::{
-    AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters,
-};
-use lettre::transport::smtp::extension::ClientId;
-use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
+use lettre::transport::smtp::commands::Starttls;
+use lettre::transport::smtp::extension::{ClientId, Extension};
 use tokio::sync::Mutex;
 
-/// An open connection, with the marker its pipelining layer (if any) keeps
-/// of which command a refusal answered.
+/// The greeting lettre is given after STARTTLS, where the server sends none
+/// (it waits for the new EHLO).
+const AFTER_STARTTLS: &[u8] = b"220 TLS established\r\n";
+
+/// An open connection: its transactions, and whether the server takes
+/// UTF-8 addresses.
 pub(super) struct Open {
-    pub(super) conn: AsyncSmtpConnection,
-    pub(super) refused_command: Option<Arc<AtomicUsize>>,
+    pub(super) session: Session<Net>,
+    pub(super) smtputf8: bool,
 }
 
 impl SmtpRelay {
@@ -81,15 +84,9 @@ impl SmtpRelay {
     /// run or rests it, and never fails a recipient.
     pub(super) async fn connect(&self) -> Result<Open, Outcome> {
         let r = &self.relay;
-        let open = async {
-            match (&self.tls, r.tls) {
-                (Some(params), TlsMode::Tls) => self.open_tls(params).await,
-                _ => self.open_plain().await,
-            }
-        };
         // The connection and the greeting within connect_timeout: a relay
         // that accepts and never greets is given up on quickly.
-        let mut open = match tokio::time::timeout(r.connect_timeout, open).await {
+        let (mut conn, lent) = match tokio::time::timeout(r.connect_timeout, self.open()).await {
             Ok(result) => result.map_err(relay_level)?,
             Err(_) => {
                 return Err(trouble(format!(
@@ -99,78 +96,74 @@ impl SmtpRelay {
                 )));
             }
         };
-        match tokio::time::timeout(r.command_timeout, self.login(&mut open.conn)).await {
+        match tokio::time::timeout(r.command_timeout, self.login(&mut conn)).await {
             Ok(result) => result.map_err(relay_level)?,
             Err(_) => return Err(trouble(format!("no reply from {} to the login", r.name()))),
         }
-        Ok(open)
-    }
-
-    /// Implicit TLS (port 465), through lettre's own connect.
-    async fn open_tls(&self, params: &TlsParameters) -> Connected {
-        let r = &self.relay;
-        let conn = AsyncSmtpConnection::connect_tokio1(
-            (r.host.as_str(), r.port),
-            Some(r.connect_timeout),
-            &self.hello,
-            Some(params.clone()),
-            None,
-        )
-        .await
-        .map_err(|e| {
-            if tls_refused(&e) {
-                Outcome::RelayBroken {
-                    reply: tls::failure("TLS", &e, r),
-                }
-            } else {
-                classify(&e, r)
-            }
-        })?;
+        let smtputf8 = conn.server_info().supports_feature(Extension::SmtpUtfEight);
+        drop(conn);
+        let Some((net, pipelining)) = lent.take() else {
+            return Err(trouble(format!("{}: the connection was lost", r.name())));
+        };
         Ok(Open {
-            conn,
-            refused_command: None,
+            session: Session::new(net, pipelining),
+            smtputf8,
         })
     }
 
-    /// A TCP connection of our own (with TCP_NODELAY), pipelined when plain,
-    /// then STARTTLS when the relay asks for it.
-    async fn open_plain(&self) -> Connected {
+    /// The TCP connection, TLS as the relay asks, the greeting and EHLO.
+    async fn open(&self) -> std::result::Result<(AsyncSmtpConnection, Lent), Outcome> {
         let r = &self.relay;
-        let tcp = tokio::net::TcpStream::connect((r.host.as_str(), r.port))
+        let mut net = Net::connect(&r.host, r.port)
             .await
             .map_err(|e| trouble(format!("cannot connect to {}: {e}", r.name())))?;
-        let _ = tcp.set_nodelay(true);
-        // Pipelining works on the plain text of the commands, so only
-        // where there is no TLS underneath lettre.
-        let (stream, refused_command): (Box<dyn AsyncTokioStream>, _) = match r.tls {
-            TlsMode::None => {
-                let marker = Arc::new(AtomicUsize::new(0));
-                (
-                    Box::new(Pipelined::watched(tcp, marker.clone())),
-                    Some(marker),
-                )
-            }
-            _ => (Box::new(tcp), None),
+        if let (Some(params), TlsMode::Tls) = (&self.tls, r.tls) {
+            // Implicit TLS (port 465): before the greeting.
+            net.upgrade(params.clone()).await.map_err(|e| {
+                if tls_refused(&e) {
+                    Outcome::RelayBroken {
+                        reply: tls::failure("TLS", &e, r),
+                    }
+                } else {
+                    classify(&e, r)
+                }
+            })?;
+        }
+        let lent = Lent::new(net, b"");
+        let mut conn =
+            AsyncSmtpConnection::connect_with_transport(Box::new(lent.clone()), &self.hello)
+                .await
+                .map_err(|e| classify(&e, r))?;
+        let (Some(params), TlsMode::StartTls) = (&self.tls, r.tls) else {
+            return Ok((conn, lent));
         };
-        let mut conn = AsyncSmtpConnection::connect_with_transport(stream, &self.hello)
+        let refused = |e: lettre::transport::smtp::Error| match classify(&e, r) {
+            Outcome::Deferred { code: None, .. } if !e.is_response() => Outcome::RelayBroken {
+                reply: tls::failure("STARTTLS", &e, r),
+            },
+            other => other,
+        };
+        if !conn.server_info().supports_feature(Extension::StartTls) {
+            // lettre's own refusal, in its words: STARTTLS is not offered.
+            return Err(conn
+                .starttls(params.clone(), &self.hello)
+                .await
+                .err()
+                .map_or_else(|| trouble(format!("{}: STARTTLS", r.name())), refused));
+        }
+        conn.command(Starttls).await.map_err(refused)?;
+        drop(conn);
+        // TLS under our own transactions, not lettre's: lettre is lent the
+        // secured stream, with a greeting, for the new EHLO and the login.
+        let (mut net, _) = lent
+            .take()
+            .ok_or_else(|| trouble(format!("{}: the connection was lost", r.name())))?;
+        net.upgrade(params.clone()).await.map_err(refused)?;
+        let lent = Lent::new(net, AFTER_STARTTLS);
+        let conn = AsyncSmtpConnection::connect_with_transport(Box::new(lent.clone()), &self.hello)
             .await
             .map_err(|e| classify(&e, r))?;
-        if let (Some(params), TlsMode::StartTls) = (&self.tls, r.tls) {
-            conn.starttls(params.clone(), &self.hello)
-                .await
-                .map_err(|e| match classify(&e, r) {
-                    Outcome::Deferred { code: None, .. } if !e.is_response() => {
-                        Outcome::RelayBroken {
-                            reply: tls::failure("STARTTLS", &e, r),
-                        }
-                    }
-                    other => other,
-                })?;
-        }
-        Ok(Open {
-            conn,
-            refused_command,
-        })
+        Ok((conn, lent))
     }
 
     /// Logs in, when the relay has credentials.
@@ -195,9 +188,6 @@ impl SmtpRelay {
             })
     }
 }
-
-/// A connection, or why there is none.
-pub(super) type Connected = std::result::Result<Open, Outcome>;
 
 fn password(relay: &Relay) -> Result<String> {
     if let Some(path) = &relay.password_file {

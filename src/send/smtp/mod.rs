@@ -1,13 +1,14 @@
 //! The SMTP transport: a relay as a transport and its transactions
-//! (`relay`), opening its connections with TLS and login (`connect`), the
-//! classification of its replies (`reply`), and PIPELINING under lettre for
-//! plain-text connections (`pipeline`).
+//! (`relay`), opening its connections with TLS and login (`connect`, over
+//! the byte streams of `stream`), the transactions themselves, pipelined
+//! above TLS (`session`), and the classification of replies (`reply`).
 
 mod address;
 mod connect;
-pub mod pipeline;
 pub mod relay;
 pub mod reply;
+pub mod session;
+mod stream;
 mod tls;
 
 pub use relay::SmtpRelay;

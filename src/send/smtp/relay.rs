@@ -1,29 +1,24 @@
 //! One SMTP relay as a transport: its connections (opened in `connect`),
-//! and the sending of one message over a free one: the transaction, each
-//! reply classified by the command it answers, reconnecting once when a reused
-//! connection turns out closed.
+//! one per sending task, and the sending of one message over its task's
+//! connection (the transaction, in `session`), each refusal classified by the
+//! command it answers, reconnecting once when a reused connection turns out
+//! closed.
 
 use super::address::ascii_address;
 use super::connect::Open;
-use super::reply::{classify, lettre_envelope, relay_level};
+use super::reply::{classify_reply, lettre_envelope, relay_level};
+use super::session::{Commands, Failure, Step, Timeouts};
 use crate::config::Relay;
 use crate::send::transport::{Envelope, Outcome, Sending, Transport};
 use lettre::Address;
 use lettre::address::Envelope as LettreEnvelope;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::TlsParameters;
-use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
-use lettre::transport::smtp::extension::{ClientId, Extension, MailParameter};
-use std::sync::atomic::Ordering;
+use lettre::transport::smtp::commands::{Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, MailParameter};
 use tokio::sync::Mutex;
 
-/// One SMTP relay and its connections, one per sending task.
-///
-/// Connections are opened here rather than by lettre's pool so that the
-/// socket gets TCP_NODELAY: lettre writes the message and the final `.` in two
-/// writes, and with Nagle's algorithm the second waits for the server's
-/// delayed ACK, 40 ms a message. (Implicit TLS, port 465, goes through
-/// lettre's own connect and keeps that delay.)
+/// One SMTP relay and its connections, one per sending task (its lane).
 pub struct SmtpRelay {
     pub(super) relay: Relay,
     pub(super) tls: Option<TlsParameters>,
@@ -32,24 +27,11 @@ pub struct SmtpRelay {
     pub(super) slots: Vec<Mutex<Option<Open>>>,
 }
 
-/// The part of a transaction a reply answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    /// MAIL FROM: a refusal is the relay's, never the recipient's.
-    Mail,
-    /// RCPT TO: names the recipient.
-    Rcpt,
-    /// The DATA command itself: the relay's.
-    Data,
-    /// The reply to the message's final `.`: about this message.
-    EndOfData,
-}
-
 impl SmtpRelay {
-    /// The relay did not answer within the timeout for `phase`.
-    fn no_reply(&self, phase: Phase) -> Outcome {
-        let (what, wait) = match phase {
-            Phase::EndOfData => ("the end of the message", self.relay.data_timeout),
+    /// The relay did not answer within the timeout for `step`.
+    fn no_reply(&self, step: Step) -> Outcome {
+        let (what, wait) = match step {
+            Step::EndOfData => ("the end of the message", self.relay.data_timeout),
             _ => ("a command", self.relay.command_timeout),
         };
         let reply = format!(
@@ -64,35 +46,32 @@ impl SmtpRelay {
         }
     }
 
-    /// What a refused command of the transaction means: only RCPT and the
-    /// end of data can fail (or bounce) the recipient.
-    fn refused(&self, phase: Phase, e: &lettre::transport::smtp::Error) -> Outcome {
-        match (phase, classify(e, &self.relay)) {
-            // A dropped connection mid-transaction: not the relay's trouble.
-            (
-                _,
-                Outcome::Deferred {
-                    code: None, reply, ..
-                },
-            ) => Outcome::Deferred {
+    /// What a failed transaction means: only RCPT and the end of data can
+    /// fail (or bounce) the recipient; MAIL and DATA are the relay's.
+    fn failed(&self, failure: Failure) -> Outcome {
+        match failure {
+            Failure::Refused(step, reply) => match (step, classify_reply(&reply)) {
+                (Step::Mail | Step::Data, outcome) => relay_level(outcome),
+                (Step::Rcpt | Step::EndOfData, outcome) => outcome,
+            },
+            Failure::NoReply(step) => self.no_reply(step),
+            Failure::Stale => Outcome::Deferred {
                 code: None,
-                reply,
+                reply: format!("{}: the connection was not ready", self.relay.name()),
                 relay_trouble: false,
             },
-            (Phase::Mail | Phase::Data, outcome) => relay_level(outcome),
-            (Phase::Rcpt | Phase::EndOfData, outcome) => outcome,
+            // A dropped connection mid-transaction: not the relay's trouble.
+            Failure::Dropped(_, why) => Outcome::Deferred {
+                code: None,
+                reply: format!("{}: network error: {why}", self.relay.name()),
+                relay_trouble: false,
+            },
         }
     }
 
-    /// One transaction on an open connection: MAIL, RCPT, DATA and the
-    /// message, each reply read and classified by the command it answers.
-    async fn transaction(
-        &self,
-        open: &mut Open,
-        envelope: &LettreEnvelope,
-        message: &[u8],
-    ) -> std::result::Result<Outcome, (Phase, lettre::transport::smtp::Error)> {
-        let conn = &mut open.conn;
+    /// The envelope's commands for this connection: UTF-8 addresses as they
+    /// are where the relay takes them (SMTPUTF8), else in ASCII.
+    fn commands(&self, smtputf8: bool, envelope: &LettreEnvelope) -> Result<Commands, Outcome> {
         let mut options = Vec::new();
         let non_ascii = envelope
             .from()
@@ -104,56 +83,99 @@ impl SmtpRelay {
         let mut from = envelope.from().cloned();
         let mut to = envelope.to().first().cloned().expect("one recipient");
         if non_ascii {
-            if conn.server_info().supports_feature(Extension::SmtpUtfEight) {
+            if smtputf8 {
                 options.push(MailParameter::SmtpUtfEight);
             } else {
-                match self.ascii_envelope(from.as_ref(), &to) {
-                    Ok((ascii_from, ascii_to)) => (from, to) = (ascii_from, ascii_to),
-                    Err(outcome) => return Ok(outcome),
-                }
+                (from, to) = self.ascii_envelope(from.as_ref(), &to)?;
             }
         }
-        let command = self.relay.command_timeout;
-        let step = |phase: Phase, r: std::result::Result<_, _>| r.map_err(|e| (phase, e));
-        let mail = tokio::time::timeout(command, conn.command(Mail::new(from, options))).await;
-        let Ok(mail) = mail else {
-            return Ok(self.no_reply(Phase::Mail));
-        };
-        step(Phase::Mail, mail)?;
-        let Ok(rcpt) = tokio::time::timeout(command, conn.command(Rcpt::new(to, vec![]))).await
-        else {
-            return Ok(self.no_reply(Phase::Rcpt));
-        };
-        step(Phase::Rcpt, rcpt)?;
-        let Ok(data) = tokio::time::timeout(command, conn.command(Data)).await else {
-            return Ok(self.no_reply(Phase::Data));
-        };
-        if let Err(e) = data {
-            // Pipelined, MAIL and RCPT were answered together with DATA:
-            // the refusal is for whichever command its marker names.
-            let phase = match open
-                .refused_command
-                .as_ref()
-                .map(|m| m.load(Ordering::Relaxed))
-            {
-                Some(1) => Phase::Mail,
-                Some(2) => Phase::Rcpt,
-                _ => Phase::Data,
-            };
-            return Err((phase, e));
-        }
-        // RFC 5321 4.5.3.2.6: wait up to 10 minutes for the reply to the final
-        // dot; giving up sooner makes a slow relay deliver the message twice.
-        let Ok(sent) = tokio::time::timeout(self.relay.data_timeout, conn.message(message)).await
-        else {
-            return Ok(self.no_reply(Phase::EndOfData));
-        };
-        let response = step(Phase::EndOfData, sent)?;
-        let code: u16 = response.code().into();
-        let text: Vec<&str> = response.message().collect();
-        Ok(Outcome::Sent {
-            reply: format!("{code} {}", text.join(" ")),
+        Ok(Commands {
+            mail: Mail::new(from, options).to_string(),
+            rcpt: Rcpt::new(to, vec![]).to_string(),
         })
+    }
+
+    /// Sends one message on `lane`'s connection, sending `next`'s envelope
+    /// with its end of data.
+    async fn deliver(
+        &self,
+        lane: usize,
+        envelope: &Envelope,
+        message: &[u8],
+        next: Option<&Envelope>,
+    ) -> Outcome {
+        let env = match lettre_envelope(envelope) {
+            Ok(env) => env,
+            Err(outcome) => return outcome,
+        };
+        let next = next.and_then(|n| lettre_envelope(n).ok());
+        let wait = Timeouts {
+            command: self.relay.command_timeout,
+            data: self.relay.data_timeout,
+        };
+        let mut slot = self.slots[lane % self.slots.len()].lock().await;
+        // A reused connection may have been closed by the server while idle:
+        // then try once more on a fresh one.
+        let mut retried = false;
+        loop {
+            let reused = slot.is_some();
+            if slot.is_none() {
+                match self.connect().await {
+                    Ok(open) => *slot = Some(open),
+                    Err(outcome) => return outcome,
+                }
+            }
+            let open = slot.as_mut().expect("connected above");
+            let commands = match self.commands(open.smtputf8, &env) {
+                Ok(commands) => commands,
+                Err(outcome) => {
+                    if open.session.holds_ahead() {
+                        *slot = None;
+                    }
+                    return outcome;
+                }
+            };
+            let next = next
+                .as_ref()
+                .and_then(|n| self.commands(open.smtputf8, n).ok());
+            let failure = match open
+                .session
+                .send(&commands, message, next.as_ref(), wait)
+                .await
+            {
+                Ok(reply) => {
+                    return Outcome::Sent {
+                        reply: format!("{} {}", reply.code, reply.lines.join(" ")),
+                    };
+                }
+                // Another envelope was sent ahead (its reader left the list,
+                // say): start afresh, nothing sent.
+                Err(Failure::Stale) => {
+                    *slot = None;
+                    continue;
+                }
+                Err(failure) => failure,
+            };
+            if !open.session.usable() {
+                *slot = None;
+            }
+            if let (true, false, Failure::Dropped(..)) = (reused, retried, &failure) {
+                retried = true;
+                *slot = None;
+                continue;
+            }
+            let outcome = self.failed(failure);
+            if matches!(
+                outcome,
+                Outcome::Deferred {
+                    relay_trouble: true,
+                    ..
+                }
+            ) {
+                *slot = None;
+            }
+            return outcome;
+        }
     }
 
     /// The envelope in ASCII for a relay without SMTPUTF8: domains as
@@ -194,48 +216,21 @@ impl SmtpRelay {
 
 impl Transport for SmtpRelay {
     fn send<'a>(&'a self, envelope: &'a Envelope, message: &'a [u8]) -> Sending<'a> {
-        Box::pin(async move {
-            let env = match lettre_envelope(envelope) {
-                Ok(env) => env,
-                Err(outcome) => return outcome,
-            };
-            // A free connection: there are as many as sending tasks.
-            let mut slot = match self.slots.iter().find_map(|s| s.try_lock().ok()) {
-                Some(slot) => slot,
-                None => self.slots[0].lock().await,
-            };
-            // A reused connection may have been closed by the server while idle:
-            // then try once more on a fresh one.
-            for fresh_try in [false, true] {
-                let reused = slot.is_some();
-                if slot.is_none() {
-                    match self.connect().await {
-                        Ok(open) => *slot = Some(open),
-                        Err(outcome) => return outcome,
-                    }
-                }
-                let open = slot.as_mut().expect("connected above");
-                match self.transaction(open, &env, message).await {
-                    Ok(outcome) => {
-                        if !matches!(outcome, Outcome::Sent { .. }) {
-                            // A timeout or a refusal: the connection's state is unknown.
-                            *slot = None;
-                        }
-                        return outcome;
-                    }
-                    Err((phase, e)) => {
-                        // lettre leaves a refused transaction half open: start afresh.
-                        *slot = None;
-                        let dropped = !e.is_client() && e.status().is_none() && !e.is_tls();
-                        if reused && !fresh_try && dropped {
-                            continue;
-                        }
-                        return self.refused(phase, &e);
-                    }
-                }
-            }
-            unreachable!("the loop returns on its second try")
-        })
+        // A free connection, if any.
+        let lane = (self.slots.iter())
+            .position(|s| s.try_lock().is_ok())
+            .unwrap_or(0);
+        Box::pin(self.deliver(lane, envelope, message, None))
+    }
+
+    fn send_on<'a>(
+        &'a self,
+        lane: usize,
+        envelope: &'a Envelope,
+        message: &'a [u8],
+        next: Option<&'a Envelope>,
+    ) -> Sending<'a> {
+        Box::pin(self.deliver(lane, envelope, message, next))
     }
 
     fn name(&self) -> String {

@@ -33,6 +33,27 @@ pub fn classify(e: &lettre::transport::smtp::Error, relay: &Relay) -> Outcome {
     }
 }
 
+/// Turns a server's refusal, read by our own transactions, into an outcome,
+/// in lettre's words (`permanent error (550): ...`) as the ledger has them.
+pub fn classify_reply(reply: &super::session::Reply) -> Outcome {
+    let code = reply.code;
+    let kind = if code < 500 { "transient" } else { "permanent" };
+    let reply_text = format!("{kind} error ({code}): {}", reply.text());
+    match code {
+        535 | 534 | 530 => Outcome::AuthFailed { reply: reply_text },
+        400..500 => Outcome::Deferred {
+            code: Some(code),
+            reply: reply_text,
+            relay_trouble: code == 421,
+        },
+        _ => Outcome::Failed {
+            code,
+            bounce: no_such_user(code, &reply_text),
+            reply: reply_text,
+        },
+    }
+}
+
 /// Whether a connection failed in the TLS handshake (an unknown CA, a name
 /// mismatch, a server not speaking TLS): lettre reports those as connection
 /// errors, with rustls's error inside an `InvalidData` I/O error. Retrying
@@ -108,6 +129,43 @@ pub fn trouble(reply: String) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn classifies_our_own_replies_as_lettre_did() {
+        let reply = |code, text: &str| super::super::session::Reply {
+            code,
+            lines: vec![text.to_string()],
+        };
+        let unknown = classify_reply(&reply(550, "5.1.1 <x@y>: User unknown"));
+        assert_eq!(
+            unknown,
+            Outcome::Failed {
+                code: 550,
+                reply: "permanent error (550): 5.1.1 <x@y>: User unknown".into(),
+                bounce: true
+            }
+        );
+        assert!(matches!(
+            classify_reply(&reply(421, "4.3.2 bye")),
+            Outcome::Deferred {
+                code: Some(421),
+                relay_trouble: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify_reply(&reply(450, "4.2.0 busy")),
+            Outcome::Deferred {
+                code: Some(450),
+                relay_trouble: false,
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify_reply(&reply(530, "5.7.0 Authentication required")),
+            Outcome::AuthFailed { .. }
+        ));
+    }
 
     #[test]
     fn recognises_unknown_users() {
