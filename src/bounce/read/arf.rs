@@ -4,7 +4,10 @@
 //! `auth-failure`, `not-spam`, `other` and unknown types are no reader's
 //! complaint and stay unclassified. The complainant is `Original-Rcpt-To`,
 //! else Microsoft's `X-HmXmrOriginalRecipient` or the `To` of the returned
-//! message.
+//! message. Microsoft's classic JMRP report has no ARF part at all: a
+//! `multipart/mixed` holding only the reported message, which carries
+//! `X-HmXmrOriginalRecipient` (a field only those copies have); it is a
+//! complaint too.
 
 use super::super::{Kind, Recipient};
 use super::fields::{self, Field};
@@ -72,4 +75,23 @@ fn name(t: FeedbackType) -> &'static str {
         FeedbackType::Other => "other",
         FeedbackType::Virus => "virus",
     }
+}
+
+/// Microsoft's classic JMRP report: a returned message carrying
+/// `X-HmXmrOriginalRecipient`, without any report part.
+pub(super) fn classic_jmrp(returned: &[Vec<Field>]) -> Option<Complaint> {
+    let address = returned
+        .iter()
+        .find_map(|headers| fields::get(headers, "x-hmxmroriginalrecipient"))?;
+    let recipient = Recipient {
+        address: fields::address(address),
+        diagnostic: Some("Microsoft JMRP complaint".into()),
+        kind: Kind::Complaint,
+        ..Recipient::default()
+    };
+    Some(Complaint {
+        kind: Kind::Complaint,
+        recipient: Some(recipient),
+        mail_from: None,
+    })
 }

@@ -4,7 +4,7 @@
 //! size or shape, panics; time and memory are linear in the input.
 //!
 //! The order of reading: a feedback report (a `message/feedback-report`
-//! part) is a complaint or nothing; else DSN fields (a
+//! part, or Microsoft's classic JMRP copy) is a complaint or nothing; else DSN fields (a
 //! `message/delivery-status` part, or the same fields in a `text/plain`
 //! part) give the recipients; else a plain notice's per-address blocks;
 //! else the auto-reply marks; else [`Kind::Unclassified`]. A report's kind
@@ -60,8 +60,13 @@ pub fn read(raw: &[u8]) -> Report {
     if tree.truncated || tree.headers.is_empty() {
         return report;
     }
-    if !tree.feedback.is_empty() || tree.report_type.as_deref() == Some("feedback-report") {
-        let complaint = arf::read(&tree.feedback, &tree.returned);
+    let feedback =
+        !tree.feedback.is_empty() || tree.report_type.as_deref() == Some("feedback-report");
+    let classic = (!feedback && tree.dsn.is_empty() && tree.report_type.is_none())
+        .then(|| arf::classic_jmrp(&tree.returned))
+        .flatten();
+    if feedback || classic.is_some() {
+        let complaint = classic.unwrap_or_else(|| arf::read(&tree.feedback, &tree.returned));
         report.kind = complaint.kind;
         report.recipients.extend(complaint.recipient);
         if report.original_return_path.is_none() {

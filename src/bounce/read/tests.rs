@@ -25,6 +25,7 @@ macro_rules! corpus {
 /// Every corpus file, as stored (placeholders unsubstituted).
 pub(super) const CORPUS: &[(&str, &[u8])] = corpus![
     "arf-generic-headers.eml",
+    "arf-microsoft-jmrp-classic.eml",
     "arf-microsoft-jmrp.eml",
     "arf-not-spam.eml",
     "arf-yahoo-cfl.eml",

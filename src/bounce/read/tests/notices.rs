@@ -256,3 +256,25 @@ fn an_address_opening_the_reply_line_starts_a_block() {
         "{d}"
     );
 }
+
+#[test]
+fn microsoft_classic_jmrp_is_a_complaint_without_an_arf_part() {
+    let report = report("arf-microsoft-jmrp-classic.eml");
+    let r = only(&report);
+    assert_eq!(
+        (r.address.as_deref(), r.kind),
+        (Some(RCPT), Kind::Complaint)
+    );
+    assert_eq!(r.diagnostic.as_deref(), Some("Microsoft JMRP complaint"));
+    assert_eq!(report.delivered_to, ["fbl@news.example.org"]);
+    let plain = with(
+        "arf-microsoft-jmrp-classic.eml",
+        &format!("X-HmXmrOriginalRecipient: <{RCPT}>\n"),
+        "",
+    );
+    assert_eq!(
+        plain.kind,
+        Kind::Unclassified,
+        "a forwarded message is no complaint"
+    );
+}
