@@ -48,9 +48,15 @@ pub struct Report {
 /// `Complaint` change a subscriber.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Kind {
-    /// The address is gone for good (a 5.x.x status but 5.2.2).
+    /// The address is gone for good: a failed 5.x.x status about the
+    /// recipient (5.1.1 no such user, 5.2.1 disabled, ...).
     Hard,
-    /// Failed for now: a 4.x.x status in a failed report, mailbox full (5.2.2).
+    /// Failed for now, or for a reason that is not the address: a 4.x.x
+    /// status in a failed report, mailbox full (5.2.2, or a 5.x.x that says
+    /// "quota"), and refusals of the sender or the message rather than the
+    /// reader (5.7.x policy, 5.1.7/5.1.8, 5.2.3/5.3.4 too large, a 5.0.0 that
+    /// speaks of spam or a blocklist): one blocklisting must not bounce every
+    /// reader at a provider. A refusal that lasts still reaches `soft_limit`.
     Soft,
     /// A feedback report: the reader pressed "report spam".
     Complaint,
