@@ -265,7 +265,9 @@ impl Worker {
     fn envelope(&self, job: &Job) -> Envelope {
         let p = &job.recipient;
         Envelope {
-            from: self.factory.envelope_sender(&self.delivery, p.subscriber_id),
+            from: self
+                .factory
+                .envelope_sender(&self.delivery, p.subscriber_id),
             to: p.email.clone(),
         }
     }
