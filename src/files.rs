@@ -35,6 +35,43 @@ pub fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// A password for a server (the SMTP relay, the IMAP bounce mailbox): the
+/// text of `file` with its line end trimmed, else the environment variable
+/// `var`; `missing` says what to set when neither holds one. The password
+/// itself is never in an error.
+pub fn password(
+    file: Option<&Path>,
+    var: &str,
+    missing: impl FnOnce() -> String,
+) -> crate::error::Result<String> {
+    if let Some(path) = file {
+        let text = read_small_text(path).map_err(|e| {
+            crate::error::Error::Input(format!(
+                "cannot read the password_file {}: {}",
+                path.display(),
+                e.kind()
+            ))
+        })?;
+        return Ok(text.trim_end_matches(['\r', '\n']).to_string());
+    }
+    match std::env::var(var) {
+        Ok(p) if !p.is_empty() => Ok(p),
+        _ => Err(crate::error::Error::Input(missing())),
+    }
+}
+
+/// A `ca_file`'s bytes: a setting that points nowhere is a config error
+/// naming it (exit 2).
+pub fn ca_file(path: &Path) -> crate::error::Result<Vec<u8>> {
+    read_small(path).map_err(|e| {
+        crate::error::Error::Input(format!(
+            "cannot read the ca_file {}: {}",
+            path.display(),
+            e.kind()
+        ))
+    })
+}
+
 /// As [`read_small`], as UTF-8 text.
 pub fn read_small_text(path: &Path) -> std::io::Result<String> {
     String::from_utf8(read_small(path)?)

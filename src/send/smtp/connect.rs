@@ -42,13 +42,7 @@ impl SmtpRelay {
                 let mut params = TlsParameters::builder(relay.host.clone());
                 if let Some(ca) = &relay.ca_file {
                     // A setting that points nowhere is a config error (exit 2).
-                    let pem = crate::files::read_small(ca).map_err(|e| {
-                        Error::Input(format!(
-                            "cannot read the ca_file {}: {}",
-                            ca.display(),
-                            e.kind()
-                        ))
-                    })?;
+                    let pem = crate::files::ca_file(ca)?;
                     let cert = Certificate::from_pem(&pem).map_err(|e| {
                         Error::Input(format!(
                             "the CA file {} is not a PEM certificate: {e}",
@@ -190,21 +184,14 @@ impl SmtpRelay {
 }
 
 fn password(relay: &Relay) -> Result<String> {
-    if let Some(path) = &relay.password_file {
-        let text = crate::files::read_small_text(path).map_err(|e| {
-            Error::Input(format!(
-                "cannot read the password_file {}: {}",
-                path.display(),
-                e.kind()
-            ))
-        })?;
-        return Ok(text.trim_end_matches(['\r', '\n']).to_string());
-    }
-    match std::env::var("GAZETTE_SMTP_PASSWORD") {
-        Ok(p) if !p.is_empty() => Ok(p),
-        _ => Err(Error::Input(format!(
-            "relay {} has a username but no password: set GAZETTE_SMTP_PASSWORD or `password_file`",
-            relay.name()
-        ))),
-    }
+    crate::files::password(
+        relay.password_file.as_deref(),
+        "GAZETTE_SMTP_PASSWORD",
+        || {
+            format!(
+                "relay {} has a username but no password: set GAZETTE_SMTP_PASSWORD or `password_file`",
+                relay.name()
+            )
+        },
+    )
 }

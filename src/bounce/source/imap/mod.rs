@@ -63,23 +63,16 @@ pub fn read(
 /// The password: `password_file` (its line end trimmed), else
 /// `GAZETTE_IMAP_PASSWORD`.
 fn password(imap: &Imap) -> Result<String> {
-    if let Some(path) = &imap.password_file {
-        let text = crate::files::read_small_text(path).map_err(|e| {
-            Error::Input(format!(
-                "cannot read the password_file {}: {}",
-                path.display(),
-                e.kind()
-            ))
-        })?;
-        return Ok(text.trim_end_matches(['\r', '\n']).to_string());
-    }
-    match std::env::var("GAZETTE_IMAP_PASSWORD") {
-        Ok(p) if !p.is_empty() => Ok(p),
-        _ => Err(Error::Input(format!(
-            "{} needs a password: set GAZETTE_IMAP_PASSWORD, or `password_file` in [bounces]",
-            imap.url()
-        ))),
-    }
+    crate::files::password(
+        imap.password_file.as_deref(),
+        "GAZETTE_IMAP_PASSWORD",
+        || {
+            format!(
+                "{} needs a password: set GAZETTE_IMAP_PASSWORD, or `password_file` in [bounces]",
+                imap.url()
+            )
+        },
+    )
 }
 
 /// `step` within `timeout`, or the server is not answering.

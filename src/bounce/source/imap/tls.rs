@@ -27,13 +27,7 @@ pub fn config(imap: &Imap) -> Result<Arc<ClientConfig>> {
                 .with_no_client_auth()
         }
         Some(ca) => {
-            let pem = crate::files::read_small(ca).map_err(|e| {
-                Error::Input(format!(
-                    "cannot read the ca_file {}: {}",
-                    ca.display(),
-                    e.kind()
-                ))
-            })?;
+            let pem = crate::files::ca_file(ca)?;
             let not_pem = |why: String| {
                 Error::Input(format!(
                     "the ca_file {} is not PEM certificates: {why}",
