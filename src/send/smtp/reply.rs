@@ -79,11 +79,62 @@ pub fn no_such_user(code: u16, reply: &str) -> bool {
         let mut parts = w.split('.');
         matches!((parts.next(), parts.next(), parts.next(), parts.next()), (Some("5"), Some(_), Some(d), None) if d.chars().all(|c| c.is_ascii_digit()) && !d.is_empty())
     });
+    let text = reply.to_lowercase();
+    // 5.1.7 and 5.1.8 are the sender's address (RFC 3463), and a refusal that
+    // speaks of the sender or of relaying is the relay's word on us, whatever
+    // recipient it answers.
+    if NOT_THE_RECIPIENT_WORDS.iter().any(|w| text.contains(w)) {
+        return false;
+    }
     match enhanced {
-        Some(w) => w.starts_with("5.1."),
-        None => matches!(code, 550 | 551 | 553),
+        Some(w) => w.starts_with("5.1.") && !matches!(w, "5.1.7" | "5.1.8"),
+        // No enhanced code (Exim, qmail, old servers): only a reply whose
+        // words are about the recipient's mailbox.
+        None => {
+            matches!(code, 550 | 551 | 553) && UNKNOWN_USER_WORDS.iter().any(|w| text.contains(w))
+        }
     }
 }
+
+/// What a refusal says when it is about us, not the recipient (lower case).
+const NOT_THE_RECIPIENT_WORDS: &[&str] = &[
+    "sender address",
+    "sender rejected",
+    "sender verify",
+    "sender domain",
+    "relay not permitted",
+    "relaying denied",
+    "relay access denied",
+    "relaying not allowed",
+    "relaying disallowed",
+    "not permitted to relay",
+    "unable to relay",
+    "administrative prohibition",
+    "rcpthosts",
+];
+
+/// What a reply without an enhanced status says when the mailbox is not
+/// there (lower case).
+const UNKNOWN_USER_WORDS: &[&str] = &[
+    "no such user",
+    "user unknown",
+    "unknown user",
+    "user not found",
+    "user not local",
+    "unknown recipient",
+    "recipient unknown",
+    "invalid recipient",
+    "no such recipient",
+    "mailbox unavailable",
+    "mailbox not found",
+    "no mailbox",
+    "no such mailbox",
+    "mailbox does not exist",
+    "does not exist",
+    "account disabled",
+    "mailbox disabled",
+    "account has been disabled",
+];
 
 /// lettre's envelope for ours; an address it cannot take is refused as a
 /// relay would refuse it (553).
@@ -176,5 +227,33 @@ mod tests {
         assert!(no_such_user(550, "550 mailbox unavailable"));
         assert!(!no_such_user(550, "550 5.7.1 Message rejected as spam"));
         assert!(!no_such_user(554, "554 Transaction failed"));
+    }
+
+    /// A relay that refuses our envelope sender at RCPT (Postfix's
+    /// `smtpd_delay_reject`, a VERP domain without DNS) or will not relay
+    /// says so on every recipient: none of that is the reader's address, and
+    /// read as theirs it would bounce the whole list in one run.
+    #[test]
+    fn a_refusal_of_the_sender_or_of_relaying_is_no_unknown_user() {
+        for reply in [
+            "permanent error (550): 5.1.8 <bounces+1-2-abc@news.example.org>: Sender address rejected: Domain not found",
+            "permanent error (553): 5.1.7 <bounces@news.example.org>: Sender address rejected: bad address syntax",
+            "permanent error (550): relay not permitted",
+            "permanent error (550): Administrative prohibition",
+            "permanent error (553): sorry, that domain isn't in my list of allowed rcpthosts",
+        ] {
+            assert!(!no_such_user(550, reply), "{reply}");
+        }
+        // Without an enhanced code, the words still say whose fault it is.
+        for reply in [
+            "550 No such user here",
+            "550 <x@y>: Recipient address rejected: User unknown in local recipient table",
+            "551 User not local; please try <x@z>",
+            "553 sorry, no mailbox here by that name",
+            "550 Requested action not taken: mailbox unavailable",
+            "permanent error (550): 5.1.1 <x@y>: Recipient address rejected: User unknown in relay recipient table",
+        ] {
+            assert!(no_such_user(550, reply), "{reply}");
+        }
     }
 }
