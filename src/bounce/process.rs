@@ -30,6 +30,10 @@ pub struct Rules<'a> {
     /// The address the message was delivered to, given on the command line
     /// (`--to`, for a pipe alias).
     pub to: Option<&'a str>,
+    /// List messages carry signed VERP senders (`verp`): then a report that
+    /// names a recipient and no signed address or Message-ID of ours is
+    /// recorded and changes nobody, since anyone could have written it.
+    pub verp: bool,
 }
 
 /// How a report counts in the summary: each report counts once.
@@ -109,7 +113,9 @@ pub fn process(
         Kind::Delayed | Kind::AutoReply => Class::Ignored,
         Kind::Unclassified => Class::Unclassified,
     };
+    let believed = !(rules.verp && found.matched == Matched::Recipient);
     let effect = match class {
+        _ if !believed => Effect::None,
         Class::Hard => Effect::Hard,
         Class::Soft => Effect::Soft {
             limit: rules.soft_limit,

@@ -27,6 +27,7 @@ pub fn run(n: &Newsletter, args: BouncesArgs) -> Result<ExitStatus> {
         soft_limit: bounces.soft_limit,
         soft_window: bounces.soft_window,
         to: args.to.as_deref(),
+        verp: config.delivery.verp,
     };
     let now = crate::clock::now()?;
     let mut store = n.store()?;

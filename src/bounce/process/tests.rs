@@ -41,6 +41,7 @@ fn rules<'a>(secret: &'a Secret, to: Option<&'a str>) -> Rules<'a> {
         soft_limit: 3,
         soft_window: 5,
         to,
+        verp: true,
     }
 }
 
@@ -183,4 +184,40 @@ fn the_same_report_again_has_the_same_key_and_another_with_its_message_id_not() 
     assert_ne!(key(Some("r@mx"), other), k);
     assert!(key(None, report).starts_with("sha256:"));
     assert_ne!(key(None, report), key(None, again));
+}
+
+/// Anyone can mail a notice naming a reader to the plain bounce address;
+/// with signed VERP on, every genuine bounce carries a signed address or
+/// gazette's Message-ID, so one that names a recipient and nothing else is
+/// recorded and changes nobody.
+#[test]
+fn with_verp_on_a_report_matched_by_its_recipient_alone_changes_nobody() {
+    let notice = b"From: MAILER-DAEMON@mx.example.net\r\nTo: bounces@news.example.org\r\n\
+        Subject: Mail delivery failed: returning message to sender\r\n\
+        Message-ID: <fake1@mx.example.net>\r\nX-Failed-Recipients: reader@example.org\r\n\r\n\
+        This message was created automatically by mail delivery software.\r\n\r\n\
+        A message that you sent could not be delivered to one or more of its\r\n\
+        recipients. This is a permanent error. The following address(es) failed:\r\n\r\n\
+          reader@example.org\r\n    SMTP error from remote mail server after RCPT TO:<reader@example.org>:\r\n\
+            550 5.1.1 User unknown\r\n";
+    let at = Timestamp::from_second(T + 60).unwrap();
+    let (secret, s) = (secret(), store());
+    let on = process(s.conn(), &rules(&secret, None), notice, false, "test", at).unwrap();
+    assert_eq!(on.found.matched, Matched::Recipient);
+    assert_eq!(on.class, Class::Hard);
+    assert_eq!(on.changed(), None, "{on:?}");
+    let status: String = (s.conn())
+        .query_row("SELECT status FROM subscribers WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(status, "active");
+    // Without VERP there is no better clue, and the recipient is believed.
+    let s = store();
+    let off = Rules {
+        verp: false,
+        ..rules(&secret, None)
+    };
+    let believed = process(s.conn(), &off, notice, false, "test", at).unwrap();
+    assert_eq!(believed.changed(), Some(Status::Bounced), "{believed:?}");
 }
