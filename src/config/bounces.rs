@@ -108,9 +108,13 @@ impl Bounces {
                     b.imap = Some(imap);
                 }
                 Err(why) => {
-                    let d = Diagnostic::error(url.span(), format!("`imap` {why}")).with_hint(
+                    let mut d = Diagnostic::error(url.span(), format!("`imap` {why}")).with_hint(
                         "write it as imaps://USER@HOST:993/MAILBOX (or imap:// for STARTTLS)",
                     );
+                    // The config's line would show the password.
+                    if redact_imap_url(url.get_ref()) != *url.get_ref() {
+                        d = d.hiding_the_span();
+                    }
                     t.diags.push(d);
                 }
             }
@@ -206,6 +210,23 @@ pub fn parse_imap_url(url: &str) -> Result<Imap, String> {
     })
 }
 
+/// `url` with any password starred out: whatever stands between the user
+/// name's end (the first `:` after `//`) and the last `@`, when there is a
+/// `:` before that `@` (a password may hold `/`, `?` or `#`, so the
+/// authority's usual end is not trusted). A URL without one comes back as it is.
+pub fn redact_imap_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some(at) = rest.rfind('@') else {
+        return url.to_string();
+    };
+    match rest[..at].find(':') {
+        Some(colon) => format!("{scheme}://{}:***{}", &rest[..colon], &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
 fn percent_decode(s: &str) -> Result<String, String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -247,6 +268,22 @@ mod tests {
             (i.user.as_str(), i.host.as_str(), i.port),
             ("a@b", "::1", 994)
         );
+    }
+
+    #[test]
+    fn a_password_is_starred_out_whatever_it_holds() {
+        for (url, shown) in [
+            ("imaps://u:hunter2@h/INBOX", "imaps://u:***@h/INBOX"),
+            (
+                "imaps://u:hunter2/x@h.example/INBOX",
+                "imaps://u:***@h.example/INBOX",
+            ),
+            ("imaps://u:a@b@h/INBOX", "imaps://u:***@h/INBOX"),
+            ("imaps://u@h:993/INBOX", "imaps://u@h:993/INBOX"),
+            ("imaps://h:993", "imaps://h:993"),
+        ] {
+            assert_eq!(redact_imap_url(url), shown, "{url}");
+        }
     }
 
     #[test]

@@ -254,6 +254,14 @@ mod tests {
         assert!(why("[bounces]\npassword = \"hunter2\"\n").contains("never goes in the config"));
         assert!(!why("[bounces]\npassword = \"hunter2\"\n").contains("hunter2"));
         assert!(why("[bounces]\nimap = \"imaps://u:pw@h\"\n").contains("holds a password"));
+        // The whole error as printed, the config's line quoted under it.
+        let text = "[bounces]\nimap = \"imaps://u:hunter2@h/INBOX\"\n";
+        let diags = config(text).unwrap_err();
+        let src = source(text);
+        for d in &diags {
+            let shown = d.display(&src).to_string();
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ mod transport_url;
 pub mod url;
 mod welcome;
 
-pub use bounces::{Bounces, Imap, parse_imap_url};
+pub use bounces::{Bounces, Imap, parse_imap_url, redact_imap_url};
 pub use collect::Collect;
 pub use delivery::{Delivery, Destination};
 pub use dkim::DkimKey;

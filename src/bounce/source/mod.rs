@@ -121,20 +121,11 @@ pub fn each(spec: &Spec, take: &mut dyn FnMut(Message) -> Result<Done>) -> Resul
     }
 }
 
-/// `imaps://user:pass@host/` without what stands between `//` and `@`'s
-/// last `:`: a URL for an error message.
+/// The URL for an error message: with a password in it (a `:` anywhere
+/// between `//` and the last `@`, a `/` in the password included), what
+/// follows the user name up to that `@` is starred out.
 fn redacted(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) if userinfo.contains(':') => {
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}:***@{host}/{path}")
-        }
-        _ => url.to_string(),
-    }
+    crate::config::redact_imap_url(url)
 }
 
 /// How much of a message over [`MAX_MESSAGE`] is still read, and dropped,
