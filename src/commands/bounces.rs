@@ -142,8 +142,7 @@ fn spec(n: &Newsletter, arg: &Path) -> Result<Spec> {
             &mut spec,
             n.config.bounces.as_ref().and_then(|b| b.imap.as_ref()),
         ) {
-            imap.password_file.clone_from(&c.password_file);
-            imap.ca_file.clone_from(&c.ca_file);
+            inherit(imap, c);
         }
         return Ok(spec);
     }
@@ -259,5 +258,43 @@ impl Tally {
             c("forged"),
             self.already,
         )
+    }
+}
+
+/// A mailbox named on the command line takes the configured one's
+/// `password_file` and `ca_file` only when it is the same account (user,
+/// host and port): the configured password is never sent to another server.
+fn inherit(imap: &mut crate::config::Imap, configured: &crate::config::Imap) {
+    let same = imap.user == configured.user
+        && imap.host.eq_ignore_ascii_case(&configured.host)
+        && imap.port == configured.port;
+    if same {
+        imap.password_file.clone_from(&configured.password_file);
+        imap.ca_file.clone_from(&configured.ca_file);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inherit;
+    use crate::config::parse_imap_url;
+    use std::path::PathBuf;
+
+    #[test]
+    fn only_the_configured_account_gets_its_password_file() {
+        let mut configured = parse_imap_url("imaps://bounces@mail.example.org/INBOX").unwrap();
+        configured.password_file = Some(PathBuf::from("/n/config/imap-password"));
+        let mut same = parse_imap_url("imaps://bounces@MAIL.example.org/Other").unwrap();
+        inherit(&mut same, &configured);
+        assert_eq!(same.password_file, configured.password_file);
+        for other in [
+            "imaps://bounces@attacker.example/INBOX",
+            "imaps://someone@mail.example.org/INBOX",
+            "imaps://bounces@mail.example.org:994/INBOX",
+        ] {
+            let mut imap = parse_imap_url(other).unwrap();
+            inherit(&mut imap, &configured);
+            assert_eq!(imap.password_file, None, "{other}");
+        }
     }
 }
