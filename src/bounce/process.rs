@@ -130,9 +130,15 @@ pub fn process(
         kind: report.kind.name(),
         status: recipient.as_ref().and_then(|r| r.status.as_deref()),
         diagnostic: recipient.as_ref().and_then(|r| r.diagnostic.as_deref()),
-        issue: found.issue,
-        subscriber: found.subscriber,
-        matched: found.matched,
+        // A report not believed is kept apart from the reader it names, so
+        // that no count or soft window of theirs ever takes it in.
+        issue: found.issue.filter(|_| believed),
+        subscriber: found.subscriber.filter(|_| believed),
+        matched: if believed {
+            found.matched
+        } else {
+            Matched::None
+        },
         forged: found.forged,
         effect,
     };

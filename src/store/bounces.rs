@@ -233,14 +233,14 @@ impl Store {
         latest_sent_to(self.conn(), email).map_err(self.error())
     }
 
-    /// The hard bounces, soft bounces and complaints matched to `issue`
-    /// (forged reports never count).
+    /// How many readers of `issue` bounced hard, soft, or complained (each
+    /// reader once per kind, however many reports; forged reports never count).
     pub fn issue_bounces(&self, issue: u32) -> Result<IssueBounces> {
         let mut counts = IssueBounces::default();
         let mut stmt = self
             .conn()
             .prepare_cached(
-                "SELECT kind, count(*) FROM reports
+                "SELECT kind, count(DISTINCT subscriber_id) FROM reports
                  WHERE issue = ?1 AND forged = 0 AND matched != 'none' GROUP BY kind",
             )
             .map_err(self.error())?;
@@ -266,7 +266,7 @@ impl Store {
         self.conn()
             .prepare_cached(
                 "SELECT s.issue,
-                     (SELECT count(*) FROM reports r WHERE r.issue = s.issue AND r.kind = 'complaint'
+                     (SELECT count(DISTINCT r.subscriber_id) FROM reports r WHERE r.issue = s.issue AND r.kind = 'complaint'
                           AND r.forged = 0 AND r.matched != 'none'),
                      (SELECT count(*) FROM deliveries d WHERE d.issue = s.issue AND d.state = 'sent')
                  FROM sends s WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.issue = s.issue AND d.state = 'sent')

@@ -203,3 +203,14 @@ fn a_send_time_no_such_user_is_suppressed_too() {
         Some("550 5.1.1 no such user")
     );
 }
+
+/// The same complaint can arrive twice with other headers (two sources, a
+/// relay's Received line): two reports, one reader, one complaint.
+#[test]
+fn a_reader_counts_once_in_an_issues_complaints_however_many_reports() {
+    let mut s = store(1);
+    put(&mut s, &report("c1", "complaint", 1, Effect::Complaint));
+    put(&mut s, &report("c2", "complaint", 1, Effect::Complaint));
+    assert_eq!(s.issue_bounces(1).unwrap().complaints, 1);
+    assert_eq!(s.latest_complaints().unwrap(), Some((1, 1, 2)));
+}
