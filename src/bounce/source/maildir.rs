@@ -54,11 +54,14 @@ pub fn each(dir: &Path, take: &mut dyn FnMut(Message) -> Result<Done>) -> Result
         if take(message)? == Done::Recorded {
             let target = cur.join(seen(&name));
             if target.exists() {
-                return Err(Error::Failed(format!(
-                    "cannot move {} to cur/: {} is there already (left in new/)",
+                // Recorded all the same; stopping here would stop every
+                // later run at this message too.
+                eprintln!(
+                    "gazette: warning: {} is left in new/: {} is there already (nothing is overwritten)",
                     path.display(),
                     target.display()
-                )));
+                );
+                continue;
             }
             match std::fs::rename(&path, &target) {
                 Ok(()) => {}

@@ -308,3 +308,31 @@ fn a_huge_maildir_file_is_read_only_up_to_the_limit() {
     assert!(got[0].truncated);
     assert_eq!(got[0].raw.len(), MAX_MESSAGE);
 }
+
+/// A name already in cur/ (a copy restored from a backup, another reader's
+/// work) must not stop every later message, run after run: that message is
+/// left in new/, and the others are read and moved.
+#[test]
+fn a_message_whose_name_is_taken_in_cur_is_left_and_the_rest_still_read() {
+    let dir = maildir();
+    for name in ["1.a.host", "2.b.host"] {
+        std::fs::write(
+            dir.path().join("new").join(name),
+            b"Subject: x\r\n\r\nx\r\n",
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.path().join("cur/1.a.host:2,S"), b"an older copy").unwrap();
+    let seen = read_all(&Spec::Maildir(dir.path().to_path_buf()), Done::Recorded);
+    assert_eq!(seen.len(), 2);
+    assert_eq!(names(&dir.path().join("new")), ["1.a.host"]);
+    assert_eq!(
+        names(&dir.path().join("cur")),
+        ["1.a.host:2,S", "2.b.host:2,S"]
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("cur/1.a.host:2,S")).unwrap(),
+        b"an older copy",
+        "nothing is overwritten"
+    );
+}
