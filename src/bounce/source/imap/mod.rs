@@ -309,6 +309,20 @@ fn batches(sizes: &[(u32, u64)]) -> Vec<Vec<(u32, u64)>> {
     out
 }
 
+/// The slowest link a fetch waits for: 64 KiB a second.
+const SLOWEST_LINK: u64 = 64 * 1024;
+
+/// How long fetching `batch` may take: `timeout`, and a second for every
+/// [`SLOWEST_LINK`] bytes of it (each message counted up to the limit), so
+/// that 16 MiB on a slow link is not taken for a server that stopped answering.
+fn fetch_time(timeout: Duration, batch: &[(u32, u64)]) -> Duration {
+    let bytes: u64 = (batch.iter())
+        .map(|(_, size)| (*size).min(MAX_MESSAGE as u64))
+        .fold(0, u64::saturating_add)
+        .min(MAX_MESSAGE as u64);
+    timeout + Duration::from_secs(bytes / SLOWEST_LINK)
+}
+
 /// The messages of one batch, in UID order.
 async fn bodies(
     session: &mut Session,
@@ -328,7 +342,8 @@ async fn bodies(
         let stream = session.uid_fetch(uid_set(&uids), &query).await?;
         stream.try_collect::<Vec<_>>().await
     };
-    let fetched = within(timeout, || format!("{url} did not answer FETCH"), fetch)
+    let allowed = fetch_time(timeout, batch);
+    let fetched = within(allowed, || format!("{url} did not answer FETCH"), fetch)
         .await?
         .map_err(|e| trouble(url, "UID FETCH BODY.PEEK[]", e))?;
     let mut out: Vec<(u32, Message)> = fetched

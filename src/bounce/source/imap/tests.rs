@@ -52,3 +52,19 @@ fn a_missing_password_file_is_an_error_naming_it() {
     imap.password_file = Some(file);
     assert_eq!(password(&imap).unwrap(), " two words ");
 }
+
+/// A batch of 16 MiB cannot arrive in 30 seconds below about 4.5 Mbit/s:
+/// the fetch's time grows with the bytes asked for, at 64 KiB/s at worst, so
+/// a slow link still gets through while a silent server is still caught.
+#[test]
+fn a_fetch_has_time_for_its_bytes_on_a_slow_link() {
+    let t = Duration::from_secs(30);
+    assert_eq!(fetch_time(t, &[(1, 10_000)]), t);
+    let full = fetch_time(t, &[(1, MAX_MESSAGE as u64), (2, 5)]);
+    assert_eq!(full, t + Duration::from_secs(256));
+    let oversize = fetch_time(t, &[(1, u64::MAX)]);
+    assert_eq!(
+        oversize, full,
+        "an oversize message is fetched only up to the limit"
+    );
+}
