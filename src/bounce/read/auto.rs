@@ -1,7 +1,8 @@
 //! Auto-replies (RFC 3834 and the common non-standard marks): vacation and
-//! out-of-office notices, which say nothing about the address. Read only
-//! when the message is no report and no bounce notice, since those carry
-//! `Auto-Submitted` too.
+//! out-of-office notices, which say nothing about the address. Their marks
+//! are read before a plain notice, unless the message shows a sign of a mail
+//! system (bounces carry `Auto-Submitted` too); an out-of-office subject
+//! alone only when the message is no report and no bounce notice.
 
 use super::fields::{self, Field};
 
@@ -40,11 +41,18 @@ const SUBJECTS: [&str; 30] = [
     "自动回复",               // zh
 ];
 
-/// Whether the message is an auto-reply: `Auto-Submitted: auto-replied`, an
-/// `X-Autoreply`, `X-Autorespond` or `X-Autoresponder` field,
-/// `Precedence: auto_reply`, or an out-of-office subject (also under
-/// `Auto-Submitted: auto-generated`, which Exchange's replies carry).
+/// Whether the message is an auto-reply: [`is_marked`], or an out-of-office
+/// subject alone.
 pub(super) fn is_auto_reply(headers: &[Field], subject: Option<&str>) -> bool {
+    is_marked(headers, subject) || ooo_subject(subject)
+}
+
+/// Whether the header marks an auto-reply: `Auto-Submitted: auto-replied`,
+/// an `X-Autoreply`, `X-Autorespond` or `X-Autoresponder` field,
+/// `Precedence: auto_reply`, or `Auto-Submitted: auto-generated` (which
+/// Exchange's replies carry, and much else) under an out-of-office subject.
+/// Bounces carry `Auto-Submitted: auto-replied` too: see [`from_mail_system`].
+pub(super) fn is_marked(headers: &[Field], subject: Option<&str>) -> bool {
     let value = |name| fields::get(headers, name).map(str::to_ascii_lowercase);
     let submitted = value("auto-submitted").unwrap_or_default();
     let precedence = value("precedence").unwrap_or_default();
@@ -52,9 +60,34 @@ pub(super) fn is_auto_reply(headers: &[Field], subject: Option<&str>) -> bool {
         .iter()
         .filter_map(|n| value(n))
         .any(|v| v != "no" && v != "false");
-    let subject = subject.unwrap_or("").to_lowercase();
     submitted.starts_with("auto-replied")
         || marked
         || precedence.trim() == "auto_reply"
-        || SUBJECTS.iter().any(|s| subject.contains(s))
+        || (submitted.starts_with("auto-generated") && ooo_subject(subject))
+}
+
+/// Whether the message shows a sign of coming from a mail system, not a
+/// reader: a `multipart/report` (`report`), a `MAILER-DAEMON`, `postmaster`
+/// or "Mail Delivery" sender, an empty `Return-Path`, or an
+/// `X-Failed-Recipients` field. Postfix, Exim, Gmail and Exchange bounces
+/// are marked `Auto-Submitted: auto-replied`; one of these signs keeps such
+/// a message a bounce to read, not an auto-reply.
+pub(super) fn from_mail_system(headers: &[Field], report: bool) -> bool {
+    let from = fields::get(headers, "from")
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let null_path = headers
+        .iter()
+        .any(|f| f.name == "return-path" && f.value.replace(' ', "") == "<>");
+    report
+        || from.contains("mailer-daemon")
+        || from.contains("postmaster")
+        || from.contains("mail delivery")
+        || null_path
+        || headers.iter().any(|f| f.name == "x-failed-recipients")
+}
+
+fn ooo_subject(subject: Option<&str>) -> bool {
+    let subject = subject.unwrap_or("").to_lowercase();
+    SUBJECTS.iter().any(|s| subject.contains(s))
 }

@@ -88,6 +88,24 @@ pub(super) fn reply(text: &str) -> Reply {
     found
 }
 
+/// The first enhanced status standing as a word in `text`, with no basic
+/// code: what a notice naming no address is read by, since a `4xx`/`5xx`
+/// in its prose is as likely a room or an invoice number as a reply.
+pub(super) fn enhanced(text: &str) -> Reply {
+    let b = text.as_bytes();
+    for i in 0..b.len() {
+        let word = i == 0 || boundary_before(b[i - 1]);
+        if word && let Some((code, _)) = enhanced_at(b, i) {
+            return Reply {
+                code: None,
+                enhanced: Some(code),
+                at: Some(i),
+            };
+        }
+    }
+    Reply::default()
+}
+
 fn boundary_before(b: u8) -> bool {
     !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b':' | b'/' | b'_' | b'=' | b'+'))
 }

@@ -6,8 +6,11 @@
 //! The order of reading: a feedback report (a `message/feedback-report`
 //! part, or Microsoft's classic JMRP copy) is a complaint or nothing; else DSN fields (a
 //! `message/delivery-status` part, or the same fields in a `text/plain`
-//! part) give the recipients; else a plain notice's per-address blocks;
-//! else the auto-reply marks; else [`Kind::Unclassified`]. A report's kind
+//! part) give the recipients; else the auto-reply marks, unless the message
+//! shows a sign of a mail system (`auto::from_mail_system`: bounces are
+//! marked `Auto-Submitted: auto-replied` too); else a plain notice's
+//! per-address blocks; else an out-of-office subject; else
+//! [`Kind::Unclassified`]. A report's kind
 //! is its most severe recipient's (`classify` says how each reads). The
 //! formats recognised, with a sample of each, are listed in
 //! `tests/fixtures/bounces/README.md`.
@@ -96,6 +99,15 @@ pub fn read(raw: &[u8]) -> Report {
         }
         report.kind = classify::overall(&found.recipients);
         report.recipients = found.recipients;
+        return report;
+    }
+    // An auto-reply copies the subject and may quote anything, so
+    // its marks are read before the plain-notice reader can take it for one.
+    let subject = tree.subject.as_deref();
+    if !auto::from_mail_system(&tree.headers, tree.report_type.is_some())
+        && auto::is_marked(&tree.headers, subject)
+    {
+        report.kind = Kind::AutoReply;
         return report;
     }
     let text = tree.texts.first().map_or("", String::as_str);

@@ -2,15 +2,18 @@
 //! by mail delivery software", `X-Failed-Recipients`), qmail's and Yahoo's
 //! (`<address>:` blocks), and the Microsoft-style "Delivery has failed to
 //! these recipients" text. A notice is told by its sender (`MAILER-DAEMON`,
-//! `postmaster`), its `X-Failed-Recipients`, its subject or its wording; each
-//! failed address starts a block of text, and the SMTP reply quoted in the
-//! block gives the status. The copy of the returned message after the notice
+//! `postmaster`), its `X-Failed-Recipients` or its wording, never by its
+//! subject alone (an auto-reply's copies the issue's, which may read
+//! "Undeliverable"); each failed address starts a block of text, and the
+//! SMTP reply quoted in the block gives the status. A notice naming no
+//! address is read by an enhanced status only: a basic code in prose ("room
+//! 501") is no reply. The copy of the returned message after the notice
 //! ("------ This is a copy of the message", "--- Below this line is a copy")
 //! gives its `Message-ID` and `Return-Path`.
 
 use super::super::Recipient;
 use super::MAX_RECIPIENTS;
-use super::classify;
+use super::classify::{self, Reply};
 use super::fields::{self, Field};
 
 /// What a plain notice says.
@@ -24,22 +27,6 @@ pub(super) struct Notice {
     /// The `Return-Path` quoted there.
     pub return_path: Option<String>,
 }
-
-/// Subject words of a bounce notice (lower case).
-const SUBJECTS: [&str; 12] = [
-    "undeliver",
-    "delivery status notification",
-    "mail delivery failed",
-    "failure notice",
-    "returned mail",
-    "delivery failure",
-    "non-delivery",
-    "nondeliverable",
-    "delivery failed",
-    "could not be delivered",
-    "delivery has failed",
-    "warning: message",
-];
 
 /// Wording of a bounce notice's text (lower case).
 const WORDING: [&str; 8] = [
@@ -82,7 +69,6 @@ pub(super) fn read(headers: &[Field], subject: Option<&str>, text: &str) -> Opti
         || from.contains("mailer-daemon")
         || from.contains("postmaster")
         || from.contains("mail delivery")
-        || SUBJECTS.iter().any(|s| subject.contains(s))
         || WORDING.iter().any(|w| head.contains(w));
     if !notice {
         return None;
@@ -105,12 +91,12 @@ pub(super) fn read(headers: &[Field], subject: Option<&str>, text: &str) -> Opti
         }
     }
     if recipients.is_empty() {
-        // A notice without a block per address: the reply quoted anywhere.
-        let reply = classify::reply(notice_text);
+        // A notice without a block per address: an enhanced status quoted
+        // anywhere, never a basic code alone ("room 501", "invoice 550").
+        let reply = classify::enhanced(notice_text);
         if reply.at.is_some() {
             recipients.push(Recipient {
-                diagnostic: reply_line(notice_text).and_then(classify::diagnostic),
-                smtp_code: reply.code,
+                diagnostic: reply_line(notice_text, &reply).and_then(classify::diagnostic),
                 status: reply.status(),
                 ..Recipient::default()
             });
@@ -197,7 +183,7 @@ fn blocks(text: &str, headers: &[Field]) -> Vec<Recipient> {
             let reply = classify::reply(&block);
             r.smtp_code = reply.code;
             r.status = reply.status();
-            r.diagnostic = reply_line(&block)
+            r.diagnostic = reply_line(&block, &reply)
                 .or_else(|| block.lines().find(|l| !l.trim().is_empty()))
                 .and_then(classify::diagnostic);
             r
@@ -228,8 +214,7 @@ fn opening(line: &str) -> (&str, &str) {
 /// from its basic code (`Remote Server returned '550 5.1.10 ...'`), or from
 /// the start of the line holding an enhanced code alone (`Sorry, no mailbox
 /// here by that name. (#5.1.1)`).
-fn reply_line(block: &str) -> Option<&str> {
-    let reply = classify::reply(block);
+fn reply_line<'a>(block: &'a str, reply: &Reply) -> Option<&'a str> {
     let mut at = reply.at?;
     if reply.code.is_none() {
         at = block[..at].rfind('\n').map_or(0, |n| n + 1);

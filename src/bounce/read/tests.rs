@@ -1,7 +1,8 @@
 //! The corpus (`tests/fixtures/bounces/`): every file read, its kind, status
 //! and recipient as `expected.tsv` says; the details of each format in
-//! `dsn` and `notices`, the limits in `limits`.
+//! `dsn`, `notices` and `auto`, the limits in `limits`.
 
+mod auto;
 mod classify;
 mod dsn;
 mod limits;
@@ -29,11 +30,13 @@ pub(super) const CORPUS: &[(&str, &[u8])] = corpus![
     "arf-microsoft-jmrp.eml",
     "arf-not-spam.eml",
     "arf-yahoo-cfl.eml",
+    "auto-reply-550-in-prose.eml",
     "auto-reply-french.eml",
     "auto-reply-german.eml",
     "auto-reply-outlook.eml",
     "auto-reply-precedence.eml",
     "auto-reply-rfc3834.eml",
+    "auto-reply-undeliverable-subject.eml",
     "auto-reply-x-autoreply.eml",
     "auto-reply-x-autorespond.eml",
     "binary-garbage.eml",
@@ -227,9 +230,18 @@ pub(super) fn only(report: &Report) -> &Recipient {
 }
 
 pub(super) fn with(name: &str, from: &str, to: &str) -> Report {
-    let raw = String::from_utf8(fixture(name)).expect("an ASCII or UTF-8 fixture");
-    assert!(raw.contains(from), "{name} holds {from:?}");
-    read(raw.replacen(from, to, 1).as_bytes())
+    edited(name, &[(from, to)])
+}
+
+/// One corpus file read with each edit's first `from` replaced by its `to`,
+/// in turn.
+pub(super) fn edited(name: &str, edits: &[(&str, &str)]) -> Report {
+    let mut raw = String::from_utf8(fixture(name)).expect("an ASCII or UTF-8 fixture");
+    for (from, to) in edits {
+        assert!(raw.contains(from), "{name} holds {from:?}");
+        raw = raw.replacen(from, to, 1);
+    }
+    read(raw.as_bytes())
 }
 
 pub(super) fn ids(report: &Report) -> Vec<&str> {
