@@ -212,7 +212,11 @@ fn with_verp_on_a_report_matched_by_its_recipient_alone_changes_nobody() {
         })
         .unwrap();
     assert_eq!(status, "active");
-    assert_eq!(s.issue_bounces(2).unwrap().hard, 0, "nor counted against the issue");
+    assert_eq!(
+        s.issue_bounces(2).unwrap().hard,
+        0,
+        "nor counted against the issue"
+    );
     // Without VERP there is no better clue, and the recipient is believed.
     let s = store();
     let off = Rules {
