@@ -2,7 +2,9 @@
 //! one per sending task, and the sending of one message over its task's
 //! connection (the transaction, in `session`), each refusal classified by the
 //! command it answers, reconnecting once when a reused connection turns out
-//! closed.
+//! closed before the message's end of data (a drop, or a 421 as the first
+//! reply: an idle timeout), and never after it (the server may have queued
+//! the message, its reply lost).
 
 use super::address::ascii_address;
 use super::connect::Open;
@@ -58,6 +60,15 @@ impl SmtpRelay {
             Failure::Stale => Outcome::Deferred {
                 code: None,
                 reply: format!("{}: the connection was not ready", self.relay.name()),
+                relay_trouble: false,
+            },
+            // After the end of data: retried later, never at once.
+            Failure::Dropped(Step::EndOfData, why) => Outcome::Deferred {
+                code: None,
+                reply: format!(
+                    "{}: network error after the end of the message (it may have been delivered): {why}",
+                    self.relay.name()
+                ),
                 relay_trouble: false,
             },
             // A dropped connection mid-transaction: not the relay's trouble.
@@ -156,10 +167,15 @@ impl SmtpRelay {
                 }
                 Err(failure) => failure,
             };
+            // Closed while idle (or at its first reply, with a 421: a
+            // server's idle timeout) with nothing of this message committed:
+            // once more on a fresh connection. Never once the end of data
+            // was written: the server may have queued the message.
+            let fresh_may_do = open.session.closed_before_data(&failure);
             if !open.session.usable() {
                 *slot = None;
             }
-            if let (true, false, Failure::Dropped(..)) = (reused, retried, &failure) {
+            if reused && !retried && fresh_may_do {
                 retried = true;
                 *slot = None;
                 continue;
@@ -237,3 +253,7 @@ impl Transport for SmtpRelay {
         self.relay.name()
     }
 }
+
+#[cfg(test)]
+#[path = "relay_tests.rs"]
+mod tests;

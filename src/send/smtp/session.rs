@@ -89,6 +89,8 @@ pub struct Session<S> {
     reset: bool,
     /// Between transactions, in a known state.
     usable: bool,
+    /// Replies read in this transaction.
+    replies: usize,
     out: Vec<u8>,
 }
 
@@ -101,6 +103,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             ahead: None,
             reset: false,
             usable: true,
+            replies: 0,
             out: Vec::with_capacity(64 * 1024),
         }
     }
@@ -108,6 +111,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
     /// Whether another transaction can follow on this connection.
     pub fn usable(&self) -> bool {
         self.usable
+    }
+
+    /// Whether `failure` says the server had closed (or was closing: a 421
+    /// as the transaction's first reply) before it had the message's end of
+    /// data: nothing was delivered, and a fresh connection may do. A drop
+    /// once the end of data was written (even in part) may follow a
+    /// delivery whose reply was lost.
+    pub fn closed_before_data(&self, failure: &Failure) -> bool {
+        match failure {
+            Failure::Dropped(step, _) => *step != Step::EndOfData,
+            Failure::Refused(_, reply) => reply.code == 421 && self.replies == 1,
+            Failure::NoReply(_) | Failure::Stale => false,
+        }
     }
 
     /// Whether an envelope was sent ahead of its message.
@@ -133,6 +149,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             None => false,
         };
         self.usable = false;
+        self.replies = 0;
         if self.pipelining {
             self.envelope_pipelined(envelope, sent_ahead, wait.command)
                 .await?;
@@ -295,7 +312,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             }
         };
         match tokio::time::timeout(wait, read).await {
-            Ok(Ok(reply)) => Ok(reply),
+            Ok(Ok(reply)) => {
+                self.replies += 1;
+                Ok(reply)
+            }
             Ok(Err(why)) => Err(Failure::Dropped(step, why)),
             Err(_) => Err(Failure::NoReply(step)),
         }

@@ -326,6 +326,42 @@ async fn a_reply_that_is_not_smtp_is_a_dropped_connection() {
     server.await.unwrap();
 }
 
+#[tokio::test]
+async fn only_a_close_or_421_before_the_end_of_data_says_nothing_was_delivered() {
+    let (mut session, server) = start(
+        true,
+        vec![
+            turn("DATA\r\n", "250 Ok\r\n250 Ok\r\n354 go\r\n"),
+            turn("\r\n.\r\n", "250 queued\r\n421 4.4.2 timeout\r\n"),
+        ],
+    );
+    session
+        .send(&envelope("a@example.com"), b"x", None, WAIT)
+        .await
+        .unwrap();
+    let idle = session
+        .send(&envelope("b@example.com"), b"y", None, WAIT)
+        .await;
+    let failure = idle.unwrap_err();
+    assert!(matches!(&failure, Failure::Refused(Step::Mail, r) if r.code == 421));
+    assert!(session.closed_before_data(&failure));
+    server.await.unwrap();
+
+    // Read to the `.`, then closed: perhaps queued, its reply lost.
+    let ok = turn("DATA\r\n", "250 Ok\r\n250 Ok\r\n354 go\r\n");
+    let (mut session, server) = start(true, vec![ok, turn("\r\n.\r\n", "")]);
+    let lost = session
+        .send(&envelope("a@example.com"), b"x", None, WAIT)
+        .await;
+    let failure = lost.unwrap_err();
+    assert!(
+        matches!(failure, Failure::Dropped(Step::EndOfData, _)),
+        "{failure:?}"
+    );
+    assert!(!session.closed_before_data(&failure));
+    server.await.unwrap();
+}
+
 /// lettre's own transparency, byte by byte (its ClientCodec), to compare with.
 fn lettre_stuffed(message: &[u8]) -> Vec<u8> {
     let (mut out, mut line_start, mut after_cr) = (Vec::new(), true, false);
