@@ -21,11 +21,7 @@ SUBSCRIBERS=10000
 DRAFT=drafts/2026-11-29-41.toml
 SECRET="a benchmark secret of at least 32 bytes"
 
-say() { echo "benches/bounces.sh: $*" >&2; }
-die() {
-    say "$*"
-    exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 counts=()
 for arg in "$@"; do
@@ -41,24 +37,11 @@ done
 ((${#counts[@]} > 0)) || counts=(1000 10000 30000)
 
 [[ -x /usr/bin/python3 ]] || die "/usr/bin/python3 is missing: install the Debian package python3"
-if [[ ! -x /usr/bin/time ]]; then
-    sudo=()
-    ((EUID == 0)) || sudo=(sudo -n)
-    say "installing the Debian package time (for /usr/bin/time -v)"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends time >&2 ||
-        die "/usr/bin/time is missing and could not be installed: install the Debian package time"
-fi
+need_time
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_gazette
 corpus=$repo/tests/fixtures/bounces
 compgen -G "$corpus/*.eml" >/dev/null || die "no reports in $corpus"
-say "building gazette (cargo build --release)"
-(cd "$repo" && cargo build --release --quiet --bin gazette)
-target=$(cd "$repo" && cargo metadata --format-version 1 --no-deps |
-    /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-# GAZETTE_BENCH_BIN: another gazette binary to measure (an older build, to compare).
-gazette=${GAZETTE_BENCH_BIN:-$target/release/gazette}
-[[ -x $gazette ]] || die "no $gazette after the build"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gazette-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -26,11 +26,7 @@ PATHS=(plain starttls tls)
 DRAFT=drafts/2026-11-29-41.toml
 SECRET="a benchmark secret of at least 32 bytes"
 
-say() { echo "benches/rtt.sh: $*" >&2; }
-die() {
-    say "$*"
-    exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 n0=${1:-20000}
 [[ $n0 =~ ^[0-9]+$ ]] || die "not a message count: $n0 (usage: benches/rtt.sh [N])"
@@ -38,19 +34,15 @@ for prog in /usr/sbin/smtp-sink /usr/sbin/smtp-source /usr/bin/stunnel4 /usr/bin
     [[ -x $prog ]] || die "$prog is missing (Debian packages: postfix stunnel4 openssl time python3)"
 done
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-say "building gazette and delay_proxy (release)"
-(cd "$repo" && cargo build --release --quiet --bin gazette)
+build_gazette
+say "building delay_proxy (release)"
 proxy=$(cd "$repo" && cargo bench --no-run --quiet --bench delay_proxy --message-format=json |
     /usr/bin/python3 -c 'import json, sys
 for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "delay_proxy":
         print(m["executable"])')
-target=$(cd "$repo" && cargo metadata --format-version 1 --no-deps |
-    /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-gazette=${GAZETTE_BENCH_BIN:-$target/release/gazette}
-[[ -x $gazette && -x $proxy ]] || die "no gazette or delay_proxy after the build"
+[[ -x $proxy ]] || die "no delay_proxy after the build"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gazette-rtt.XXXXXX")
 pids=()
